@@ -1,0 +1,37 @@
+package io.github.djlresnet.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point: picocli subcommands, no logic of their own. */
+@Command(
+        name = "djl-resnet",
+        mixinStandardHelpOptions = true,
+        version = "djl-resnet 0.1.0 (DJL 0.36.0, LibTorch 2.7.1)",
+        description = "Define, train, evaluate, export and benchmark ResNet-18/34 with DJL on LibTorch.",
+        subcommands = {SummaryCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    /** Exit code for bad input (options, files, data). */
+    public static final int EXIT_BAD_INPUT = 2;
+
+    /** Exit code for a training run stopped because the loss diverged. */
+    public static final int EXIT_DIVERGED = 3;
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    /** Runs the command line and returns the exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        return Cli.commandLine(new Main()).execute(args);
+    }
+
+    public static void main(String[] args) {
+        int code = execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+}

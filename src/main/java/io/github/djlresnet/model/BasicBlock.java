@@ -1,0 +1,113 @@
+package io.github.djlresnet.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.nn.Parameter;
+
+/**
+ * The ResNet BasicBlock: conv3x3(stride) - BN - ReLU - conv3x3 - BN, added to the shortcut, then
+ * ReLU. Built from DJL blocks so that it saves, loads and trains like any DJL model.
+ */
+public final class BasicBlock {
+
+    /** torchvision's BN defaults: eps 1e-5, torch momentum 0.1 (DJL keeps 0.9 of the old value). */
+    static final float BN_EPSILON = 1e-5f;
+
+    static final float BN_MOMENTUM = 0.9f;
+
+    private BasicBlock() {}
+
+    /**
+     * Builds one block.
+     *
+     * @param inChannels channels of the block's input
+     * @param outChannels channels of the block's output
+     * @param stride 1, or 2 at the first block of a downsampling stage
+     * @param shortcut the shortcut option (He et al. Table 3)
+     */
+    public static Block of(int inChannels, int outChannels, int stride, Shortcut shortcut) {
+        SequentialBlock residual =
+                new SequentialBlock()
+                        .add(conv(outChannels, 3, stride))
+                        .add(batchNorm())
+                        .add(Activation.reluBlock())
+                        .add(conv(outChannels, 3, 1))
+                        .add(batchNorm());
+        boolean shapeChanges = stride != 1 || inChannels != outChannels;
+        return new SequentialBlock()
+                .add(
+                        new ParallelBlock(
+                                branches -> new NDList(
+                                        branches.get(0).singletonOrThrow()
+                                                .add(branches.get(1).singletonOrThrow())),
+                                java.util.List.of(
+                                        residual,
+                                        shortcutBranch(
+                                                inChannels, outChannels, stride, shortcut, shapeChanges))))
+                .add(Activation.reluBlock());
+    }
+
+    private static Block shortcutBranch(
+            int inChannels, int outChannels, int stride, Shortcut shortcut, boolean shapeChanges) {
+        if (shortcut.projects(shapeChanges)) {
+            return new SequentialBlock().add(conv(outChannels, 1, stride)).add(batchNorm());
+        }
+        if (!shapeChanges) {
+            return LambdaBlock.singleton(x -> x, "identity");
+        }
+        return zeroPadShortcut(outChannels - inChannels, stride);
+    }
+
+    /**
+     * Option A where the shape changes: keep every {@code stride}-th pixel and append zero channels.
+     * It has no parameters, as the paper's option A.
+     */
+    static Block zeroPadShortcut(int extraChannels, int stride) {
+        String step = "::" + stride;
+        return LambdaBlock.singleton(
+                x -> {
+                    NDArray kept = x.get(":, :, " + step + ", " + step);
+                    Shape s = kept.getShape();
+                    NDArray zeros =
+                            kept.getManager()
+                                    .zeros(new Shape(s.get(0), extraChannels, s.get(2), s.get(3)),
+                                            kept.getDataType(), kept.getDevice());
+                    return NDArrays.concat(new NDList(kept, zeros), 1);
+                },
+                "zeroPadShortcut");
+    }
+
+    /** A bias-free convolution (BN follows) with "same" padding and Kaiming-normal (fan_out) init. */
+    static Block conv(int filters, int kernel, int stride) {
+        Conv2d conv =
+                Conv2d.builder()
+                        .setFilters(filters)
+                        .setKernelShape(new Shape(kernel, kernel))
+                        .optStride(new Shape(stride, stride))
+                        .optPadding(new Shape(kernel / 2, kernel / 2))
+                        .optBias(false)
+                        .build();
+        conv.setInitializer(kaimingFanOut(), Parameter.Type.WEIGHT);
+        return conv;
+    }
+
+    static Block batchNorm() {
+        return BatchNorm.builder().optEpsilon(BN_EPSILON).optMomentum(BN_MOMENTUM).build();
+    }
+
+    /** Kaiming normal, mode fan_out, gain sqrt(2): what torchvision's ResNet uses for convs. */
+    static XavierInitializer kaimingFanOut() {
+        return new XavierInitializer(
+                XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.OUT, 2f);
+    }
+}

@@ -1,0 +1,69 @@
+package io.github.djlresnet.model;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+
+/**
+ * Builds ResNet-18/34 from BasicBlocks, readable against He et al. 2015, Table 1:
+ *
+ * <pre>
+ *   stem     7x7/2 conv 64, BN, ReLU, 3x3/2 max pool   (or 3x3/1 conv 64 for small images)
+ *   stage 1  [3x3 64,  3x3 64 ]  x 2 (18) / x 3 (34)
+ *   stage 2  [3x3 128, 3x3 128]  x 2 / x 4    first block stride 2
+ *   stage 3  [3x3 256, 3x3 256]  x 2 / x 6    first block stride 2
+ *   stage 4  [3x3 512, 3x3 512]  x 2 / x 3    first block stride 2
+ *   head     global average pool, fully connected (classes)
+ * </pre>
+ *
+ * The returned block is a {@link SequentialBlock} whose six children are, in order: stem, stage 1,
+ * stage 2, stage 3, stage 4, head. Every block has its own parameters.
+ */
+public final class ResNet {
+
+    /** Names of the top-level children, in order, for summaries. */
+    public static final String[] PARTS = {"stem", "stage1", "stage2", "stage3", "stage4", "head"};
+
+    private ResNet() {}
+
+    public static SequentialBlock build(ResNetConfig config) {
+        SequentialBlock net = new SequentialBlock().add(stem(config.stem()));
+        int in = 64;
+        for (int stage = 0; stage < 4; stage++) {
+            int out = ResNetConfig.WIDTHS.get(stage);
+            int firstStride = stage == 0 ? 1 : 2;
+            SequentialBlock blocks = new SequentialBlock();
+            for (int i = 0; i < config.blocksPerStage().get(stage); i++) {
+                blocks.add(BasicBlock.of(in, out, i == 0 ? firstStride : 1, config.shortcut()));
+                in = out;
+            }
+            net.add(blocks);
+        }
+        return net.add(head(config.classes()));
+    }
+
+    private static Block stem(Stem stem) {
+        SequentialBlock block = new SequentialBlock();
+        if (stem == Stem.IMAGENET) {
+            block.add(BasicBlock.conv(64, 7, 2));
+        } else {
+            block.add(BasicBlock.conv(64, 3, 1));
+        }
+        block.add(BasicBlock.batchNorm()).add(Activation.reluBlock());
+        if (stem == Stem.IMAGENET) {
+            block.add(Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
+        }
+        return block;
+    }
+
+    private static Block head(int classes) {
+        return new SequentialBlock()
+                .add(Pool.globalAvgPool2dBlock())
+                .add(Blocks.batchFlattenBlock())
+                .add(Linear.builder().setUnits(classes).build());
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.djlresnet.train;
+
+import ai.djl.engine.Engine;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Engine set-up in one place: offline by default (LibTorch comes from the Maven jar, never from a
+ * download) and as many intra-op threads as cores unless the user chose a number.
+ */
+public final class EngineSetup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EngineSetup.class);
+
+    public static final String THREADS = "ai.djl.pytorch.num_threads";
+    public static final String INTEROP_THREADS = "ai.djl.pytorch.num_interop_threads";
+
+    private static Engine engine;
+
+    private EngineSetup() {}
+
+    /** Configures and loads the PyTorch engine once, logging what it runs on. */
+    public static synchronized Engine engine() {
+        if (engine != null) {
+            return engine;
+        }
+        if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        if (System.getProperty(THREADS) == null) {
+            System.setProperty(THREADS, String.valueOf(Runtime.getRuntime().availableProcessors()));
+        }
+        if (System.getProperty(INTEROP_THREADS) == null) {
+            // one inter-op thread: a ResNet's ops run one after another, extra pools only compete
+            System.setProperty(INTEROP_THREADS, "1");
+        }
+        engine = Engine.getEngine("PyTorch");
+        LOG.info(
+                "engine {} {} | devices {} | threads {} (inter-op {})",
+                engine.getEngineName(),
+                engine.getVersion(),
+                Arrays.toString(engine.getDevices()),
+                System.getProperty(THREADS),
+                System.getProperty(INTEROP_THREADS));
+        return engine;
+    }
+
+    /** Intra-op threads in use. */
+    public static int threads() {
+        engine();
+        return Integer.parseInt(System.getProperty(THREADS));
+    }
+}
