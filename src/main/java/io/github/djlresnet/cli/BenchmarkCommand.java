@@ -1,0 +1,72 @@
+package io.github.djlresnet.cli;
+
+import io.github.djlresnet.train.Benchmark;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "benchmark",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Time ResNet-34 (10 classes) training or inference steps on this machine and print one"
+                    + " JSON line: images/s, steps, seconds, threads, peak RSS.",
+            "Workloads: w224 = batch 32 of 3x224x224, w32 = batch 128 of 3x32x32,"
+                    + " w28g = batch 128 of 1x28x28 (all with the ImageNet stem).",
+            "bench/compare.py runs this and bench/pytorch_peer.py alternately."
+        })
+final class BenchmarkCommand implements Callable<Integer> {
+
+    @Option(names = "--workload", defaultValue = "w28g", paramLabel = "w224|w32|w28g",
+            description = "Input size and batch (default: ${DEFAULT-VALUE}).")
+    String workload;
+
+    @Option(names = "--mode", defaultValue = "train", paramLabel = "train|infer",
+            description = "train: forward, loss, backward, SGD step; infer: forward without gradients (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--seconds", defaultValue = "30", description = "Time the steps for at least this long (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--steps", defaultValue = "0", description = "Run at least this many timed steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "-1", description = "Untimed steps first (default: 3 for w224, 5 otherwise).")
+    int warmup;
+
+    @Option(names = "--data", defaultValue = "synthetic", paramLabel = "synthetic|real",
+            description = "real: Fashion-MNIST through the data pipeline with augmentation (w28g only) (default: ${DEFAULT-VALUE}).")
+    String data;
+
+    @Option(names = "--rss-every", defaultValue = "0", paramLabel = "K",
+            description = "Also print the resident memory every K steps to stderr (leak check).")
+    int rssEvery;
+
+    @Override
+    public Integer call() {
+        Benchmark.Workload w = Benchmark.Workload.parse(workload);
+        String m = mode.toLowerCase(Locale.ROOT);
+        if (!m.equals("train") && !m.equals("infer")) {
+            throw new UserError("--mode must be train or infer, got '" + mode + "'");
+        }
+        String d = data.toLowerCase(Locale.ROOT);
+        if (!d.equals("synthetic") && !d.equals("real")) {
+            throw new UserError("--data must be synthetic or real, got '" + data + "'");
+        }
+        if (seconds < 0 || steps < 0) {
+            throw new UserError("--seconds and --steps must not be negative");
+        }
+        int warm = warmup >= 0 ? warmup : (w == Benchmark.Workload.W224 ? 3 : 5);
+        Benchmark.Result result = new Benchmark(w, m.equals("train"), d.equals("real")).run(
+                warm, steps, seconds,
+                step -> {
+                    if (rssEvery > 0 && step % rssEvery == 0) {
+                        System.err.printf(Locale.ROOT, "rss_mib step=%d %.1f%n", step, Benchmark.rssMib());
+                    }
+                });
+        System.out.println(result.toJson());
+        return 0;
+    }
+}

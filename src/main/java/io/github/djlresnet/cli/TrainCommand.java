@@ -1,0 +1,162 @@
+package io.github.djlresnet.cli;
+
+import io.github.djlresnet.model.Shortcut;
+import io.github.djlresnet.model.Stem;
+import io.github.djlresnet.train.EpochStats;
+import io.github.djlresnet.train.LrSchedule;
+import io.github.djlresnet.train.TrainOptions;
+import io.github.djlresnet.train.TrainingRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Train a ResNet through DJL's Trainer, validating after every epoch.",
+            "Writes models/<run>/: metrics.csv, curves.png, checkpoints/{last,best}.ckpt and the"
+                    + " exported model (params, synset.txt, serving.properties).",
+            "With no options: ResNet-34 on the shipped fashion-mnist-mini subset for 5 epochs."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  train --limit 64 --epochs 1                      smoke run",
+            "  train --dataset fashion-mnist --epochs 15        full Fashion-MNIST (Debian package)",
+            "  train --dataset folder:/data/flowers --image-size 128 --val-split 0.2",
+            "  train --resume models/<run> --epochs 20          continue a run",
+            "",
+            "Exit codes: 0 done, 2 bad input, 3 training diverged."
+        })
+final class TrainCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--dataset", defaultValue = "fashion-mnist-mini", paramLabel = "NAME",
+            description = "fashion-mnist-mini, fashion-mnist, cifar10 or folder:<path> (default: ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where the dataset's files are (default: the dataset's usual place).")
+    Path dataDir;
+
+    @Option(names = "--depth", defaultValue = "34", description = "18 or 34 (default: ${DEFAULT-VALUE}).")
+    int depth;
+
+    @Option(names = "--shortcut", defaultValue = "B", paramLabel = "A|B|C",
+            description = "Shortcut option of He et al. Table 3 (default: ${DEFAULT-VALUE}).")
+    String shortcut;
+
+    @Option(names = "--stem", defaultValue = "imagenet", paramLabel = "imagenet|small",
+            description = "imagenet: 7x7/2 conv + max pool; small: 3x3/1 conv, no pool (default: ${DEFAULT-VALUE}).")
+    String stem;
+
+    @Option(names = "--image-size", defaultValue = "0", paramLabel = "PX",
+            description = "Resize images to PX x PX; 0 keeps the native size (default: ${DEFAULT-VALUE}).")
+    int imageSize;
+
+    @Option(names = "--epochs", defaultValue = "5", description = "Epochs to train (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", paramLabel = "sgd|adam",
+            description = "sgd (momentum, the paper's) or adam (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--lr", defaultValue = "0.05", description = "Base learning rate (default: ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    float momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+    float weightDecay;
+
+    @Option(names = "--lr-schedule", defaultValue = "cosine", paramLabel = "constant|step|cosine",
+            description = "step divides by 10 at 50% and 75% of the epochs (default: ${DEFAULT-VALUE}).")
+    String lrSchedule;
+
+    @Option(names = "--warmup-epochs", defaultValue = "0",
+            description = "Linear warm-up from lr/10 over this many epochs (default: ${DEFAULT-VALUE}).")
+    double warmupEpochs;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialization, data order and augmentation (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N",
+            description = "Use only the first N training and N validation images; 0 = all (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--val-split", defaultValue = "0", paramLabel = "FRACTION",
+            description = "Hold out this seeded fraction of the training set for validation; 0 validates on the test set / val folder (default: ${DEFAULT-VALUE}).")
+    double valSplit;
+
+    @Option(names = "--no-augment", description = "Turn off random crop (4-pixel padding) and horizontal flip.")
+    boolean noAugment;
+
+    @Option(names = "--devices", defaultValue = "cpu", paramLabel = "cpu|gpu|N",
+            description = "cpu, gpu (all GPUs) or a number of GPUs (default: ${DEFAULT-VALUE}).")
+    String devices;
+
+    @Option(names = "--workers", defaultValue = "2",
+            description = "Threads preparing batches ahead of the trainer (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--output", paramLabel = "DIR",
+            description = "Run folder to create (default: models/<dataset>-resnet<depth>-<time>).")
+    Path output;
+
+    @Option(names = "--resume", paramLabel = "RUN",
+            description = "Continue the run in this folder from its last checkpoint, with its settings (only --epochs may change).")
+    Path resume;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainingRun run;
+        if (resume != null) {
+            boolean epochsGiven = spec.commandLine().getParseResult().hasMatchedOption("--epochs");
+            run = TrainingRun.resume(resume, epochsGiven ? epochs : 0);
+        } else {
+            TrainOptions options = new TrainOptions(dataset, dataDir, depth, Shortcut.parse(shortcut),
+                    Stem.parse(stem), imageSize, epochs, batchSize, optimizer, lr, momentum,
+                    weightDecay, LrSchedule.Kind.parse(lrSchedule), warmupEpochs, seed, limit,
+                    valSplit, !noAugment, devices, workers);
+            run = TrainingRun.start(options, output != null ? output : defaultOutput());
+        }
+        try (run) {
+            EpochStats last = run.run();
+            run.export(commandLine());
+            System.out.printf(Locale.ROOT, "model saved to %s%n", run.folder().dir().toAbsolutePath());
+            if (last != null) {
+                System.out.printf(Locale.ROOT, "final validation accuracy %.4f (epoch %d)%n",
+                        last.validationAccuracy(), last.epoch());
+            }
+            return 0;
+        } catch (TrainingRun.TrainingDiverged e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return Main.EXIT_DIVERGED;
+        }
+    }
+
+    private Path defaultOutput() {
+        String name = dataset.startsWith("folder:") ? "folder" : dataset;
+        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path dir = Path.of("models", name + "-resnet" + depth + "-" + time);
+        return Files.exists(dir) ? Path.of(dir + "-" + System.nanoTime() % 1000) : dir;
+    }
+
+    private String commandLine() {
+        return "djl-resnet train " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    }
+}

@@ -1,0 +1,18 @@
+package io.github.djlresnet.data;
+
+/**
+ * Bad data or data options. The message is one line naming the file (or option) and what is
+ * wrong; the CLI prints it as {@code error: <message>} and exits with code 2.
+ */
+public final class DataException extends IllegalArgumentException {
+
+    private static final long serialVersionUID = 1L;
+
+    public DataException(String message) {
+        super(message);
+    }
+
+    public DataException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

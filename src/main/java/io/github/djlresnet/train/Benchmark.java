@@ -1,0 +1,207 @@
+package io.github.djlresnet.train;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import io.github.djlresnet.data.BatchLoader;
+import io.github.djlresnet.data.DataOptions;
+import io.github.djlresnet.data.Datasets;
+import io.github.djlresnet.data.HostBatch;
+import io.github.djlresnet.data.LoadedData;
+import io.github.djlresnet.model.ResNet;
+import io.github.djlresnet.model.ResNetConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+/**
+ * Times ResNet-34 (10 classes, ImageNet stem) training or inference steps the way the training app
+ * runs them: host batches copied into a per-step NDManager, {@link EasyTrain#trainBatch} and
+ * {@link Trainer#step()} with the app's trainer configuration; inference under no-grad.
+ */
+public final class Benchmark {
+
+    /** The workloads compared with PyTorch (bench/pytorch_peer.py runs the same ones). */
+    public enum Workload {
+        W224(32, 3, 224),
+        W32(128, 3, 32),
+        W28G(128, 1, 28);
+
+        final int batch;
+        final int channels;
+        final int side;
+
+        Workload(int batch, int channels, int side) {
+            this.batch = batch;
+            this.channels = channels;
+            this.side = side;
+        }
+
+        public static Workload parse(String text) {
+            try {
+                return valueOf(text.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "--workload must be w224, w32 or w28g, got '" + text + "'");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** One measurement; printed as one JSON line. */
+    public record Result(String workload, String mode, String data, int batch, double imagesPerSec,
+            int steps, double seconds, int threads, double peakRssMib) {
+
+        public String toJson() {
+            return String.format(Locale.ROOT,
+                    "{\"impl\":\"djl\",\"workload\":\"%s\",\"mode\":\"%s\",\"data\":\"%s\",\"batch\":%d,"
+                            + "\"images_per_sec\":%.2f,\"steps\":%d,\"seconds\":%.3f,\"threads\":%d,"
+                            + "\"peak_rss_mib\":%.1f}",
+                    workload, mode, data, batch, imagesPerSec, steps, seconds, threads, peakRssMib);
+        }
+    }
+
+    private final Workload workload;
+    private final boolean train;
+    private final boolean realData;
+
+    /**
+     * @param workload the input size and batch
+     * @param train training steps (else inference)
+     * @param realData feed Fashion-MNIST through the data pipeline (w28g only) instead of one
+     *     synthetic batch
+     */
+    public Benchmark(Workload workload, boolean train, boolean realData) {
+        if (realData && workload != Workload.W28G) {
+            throw new IllegalArgumentException("--data real is available for w28g (Fashion-MNIST) only");
+        }
+        this.workload = workload;
+        this.train = train;
+        this.realData = realData;
+    }
+
+    /**
+     * Runs {@code warmup} untimed steps, then timed steps until both {@code minSteps} steps and
+     * {@code seconds} seconds have passed. {@code onStep} sees every timed step's index (for RSS
+     * sampling).
+     */
+    public Result run(int warmup, int minSteps, double seconds, IntConsumer onStep) {
+        EngineSetup.engine();
+        Engine.getInstance().setRandomSeed(1);
+        ResNetConfig config = ResNetConfig.resnet34(10, workload.channels);
+        try (Model model = Model.newInstance("bench", Device.cpu(), "PyTorch")) {
+            model.setBlock(ResNet.build(config));
+            MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);
+            try (Trainer trainer = model.newTrainer(
+                    TrainerSetup.config(sgd, new Device[] {Device.cpu()}, 10))) {
+                trainer.initialize(new Shape(1, workload.channels, workload.side, workload.side));
+                Iterator<HostBatch> batches = batches();
+                for (int i = 0; i < warmup; i++) {
+                    step(trainer, batches.next());
+                }
+                long start = System.nanoTime();
+                int steps = 0;
+                while (steps < minSteps || (System.nanoTime() - start) / 1e9 < seconds) {
+                    step(trainer, batches.next());
+                    onStep.accept(steps++);
+                }
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                return new Result(workload.toString(), train ? "train" : "infer",
+                        realData ? "real" : "synthetic", workload.batch,
+                        steps * workload.batch / elapsed, steps, elapsed,
+                        EngineSetup.threads(), peakRssMib());
+            }
+        }
+    }
+
+    private void step(Trainer trainer, HostBatch hb) {
+        try (Batch batch = TrainingRun.toBatch(trainer.getManager().newSubManager(), hb, 0, 1)) {
+            if (train) {
+                EasyTrain.trainBatch(trainer, batch);
+                trainer.step();
+            } else {
+                try (NoGrad g = new NoGrad()) {
+                    NDList out = trainer.evaluate(batch.getData());
+                    out.head().getFloat(0, 0); // wait for the result, as a caller would
+                }
+            }
+        }
+    }
+
+    /** An endless stream of batches: real Fashion-MNIST epochs, or one synthetic batch again. */
+    private Iterator<HostBatch> batches() {
+        if (realData) {
+            LoadedData data = Datasets.load(new DataOptions("fashion-mnist", null, 0, 0, 1, 0));
+            BatchLoader loader = new BatchLoader(data.train(), data.normalization(), 0,
+                    workload.batch, true, train, 1, 2);
+            return new Iterator<>() {
+                int epoch = 0;
+                Iterator<HostBatch> current = loader.epoch(epoch);
+
+                @Override
+                public boolean hasNext() {
+                    return true;
+                }
+
+                @Override
+                public HostBatch next() {
+                    HostBatch hb = current.hasNext() ? current.next() : null;
+                    if (hb == null || hb.size() < workload.batch) {
+                        current = loader.epoch(++epoch);
+                        hb = current.next();
+                    }
+                    return hb;
+                }
+            };
+        }
+        Random random = new Random(1);
+        int n = workload.batch * workload.channels * workload.side * workload.side;
+        float[] data = new float[n];
+        for (int i = 0; i < n; i++) {
+            data[i] = (float) random.nextGaussian();
+        }
+        float[] labels = new float[workload.batch];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = random.nextInt(10);
+        }
+        HostBatch hb = new HostBatch(data, labels, workload.batch, workload.channels,
+                workload.side, workload.side);
+        return java.util.stream.Stream.generate(() -> hb).iterator();
+    }
+
+    /** Peak resident set size of this process, from /proc/self/status (VmHWM), in MiB. */
+    public static double peakRssMib() {
+        return procStatusMib("VmHWM:");
+    }
+
+    /** Current resident set size, in MiB. */
+    public static double rssMib() {
+        return procStatusMib("VmRSS:");
+    }
+
+    private static double procStatusMib(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: no figure
+        }
+        return Double.NaN;
+    }
+}

@@ -1,0 +1,142 @@
+package io.github.djlresnet.train;
+
+import io.github.djlresnet.data.DataOptions;
+import io.github.djlresnet.model.Shortcut;
+import io.github.djlresnet.model.Stem;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * Every setting of a training run. Saved as {@code run.properties} in the run folder so that
+ * {@code --resume} continues with exactly the same settings.
+ */
+public record TrainOptions(
+        String dataset,
+        Path dataDir,
+        int depth,
+        Shortcut shortcut,
+        Stem stem,
+        int imageSize,
+        int epochs,
+        int batchSize,
+        String optimizer,
+        float lr,
+        float momentum,
+        float weightDecay,
+        LrSchedule.Kind lrSchedule,
+        double warmupEpochs,
+        long seed,
+        int limit,
+        double valSplit,
+        boolean augment,
+        String devices,
+        int workers) {
+
+    public TrainOptions {
+        check(epochs >= 1, "--epochs must be at least 1, got " + epochs);
+        check(batchSize >= 1, "--batch-size must be at least 1, got " + batchSize);
+        check(lr > 0 && Float.isFinite(lr), "--lr must be a positive number, got " + lr);
+        check(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + momentum);
+        check(weightDecay >= 0, "--weight-decay must be 0 or more, got " + weightDecay);
+        check(warmupEpochs >= 0, "--warmup-epochs must be 0 or more, got " + warmupEpochs);
+        check(limit >= 0, "--limit must be 0 (all) or more, got " + limit);
+        check(imageSize >= 0, "--image-size must be 0 (native) or positive, got " + imageSize);
+        check(workers >= 1, "--workers must be at least 1, got " + workers);
+        optimizer = optimizer.toLowerCase(Locale.ROOT);
+        check(optimizer.equals("sgd") || optimizer.equals("adam"),
+                "--optimizer must be sgd or adam, got '" + optimizer + "'");
+        check(depth == 18 || depth == 34, "--depth must be 18 or 34, got " + depth);
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** The quick default run: ResNet-34 on the shipped mini subset, the paper's SGD recipe. */
+    public static TrainOptions defaults() {
+        return new TrainOptions(
+                DataOptions.DEFAULT_DATASET, null, 34, Shortcut.B, Stem.IMAGENET, 0, 3, 64, "sgd",
+                0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 42, 0, 0, true, "cpu", 2);
+    }
+
+    public DataOptions dataOptions() {
+        return new DataOptions(dataset, dataDir, imageSize, valSplit, seed, limit);
+    }
+
+    public LrSchedule schedule() {
+        return new LrSchedule(lrSchedule, lr, epochs, warmupEpochs);
+    }
+
+    /** The same settings with another epoch count (to extend a resumed run). */
+    public TrainOptions withEpochs(int newEpochs) {
+        return new TrainOptions(dataset, dataDir, depth, shortcut, stem, imageSize, newEpochs,
+                batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs, seed,
+                limit, valSplit, augment, devices, workers);
+    }
+
+    public void save(Path file) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("dataset", dataset);
+        if (dataDir != null) {
+            p.setProperty("dataDir", dataDir.toAbsolutePath().toString());
+        }
+        p.setProperty("depth", String.valueOf(depth));
+        p.setProperty("shortcut", shortcut.name());
+        p.setProperty("stem", stem.toString());
+        p.setProperty("imageSize", String.valueOf(imageSize));
+        p.setProperty("epochs", String.valueOf(epochs));
+        p.setProperty("batchSize", String.valueOf(batchSize));
+        p.setProperty("optimizer", optimizer);
+        p.setProperty("lr", String.valueOf(lr));
+        p.setProperty("momentum", String.valueOf(momentum));
+        p.setProperty("weightDecay", String.valueOf(weightDecay));
+        p.setProperty("lrSchedule", lrSchedule.toString());
+        p.setProperty("warmupEpochs", String.valueOf(warmupEpochs));
+        p.setProperty("seed", String.valueOf(seed));
+        p.setProperty("limit", String.valueOf(limit));
+        p.setProperty("valSplit", String.valueOf(valSplit));
+        p.setProperty("augment", String.valueOf(augment));
+        p.setProperty("devices", devices);
+        p.setProperty("workers", String.valueOf(workers));
+        AtomicFiles.write(file, (OutputStream out) -> p.store(out, "djl-resnet training run"));
+    }
+
+    public static TrainOptions load(Path file) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+            String dataDir = p.getProperty("dataDir");
+            return new TrainOptions(
+                    p.getProperty("dataset"),
+                    dataDir == null ? null : Path.of(dataDir),
+                    Integer.parseInt(p.getProperty("depth")),
+                    Shortcut.parse(p.getProperty("shortcut")),
+                    Stem.parse(p.getProperty("stem")),
+                    Integer.parseInt(p.getProperty("imageSize")),
+                    Integer.parseInt(p.getProperty("epochs")),
+                    Integer.parseInt(p.getProperty("batchSize")),
+                    p.getProperty("optimizer"),
+                    Float.parseFloat(p.getProperty("lr")),
+                    Float.parseFloat(p.getProperty("momentum")),
+                    Float.parseFloat(p.getProperty("weightDecay")),
+                    LrSchedule.Kind.parse(p.getProperty("lrSchedule")),
+                    Double.parseDouble(p.getProperty("warmupEpochs")),
+                    Long.parseLong(p.getProperty("seed")),
+                    Integer.parseInt(p.getProperty("limit")),
+                    Double.parseDouble(p.getProperty("valSplit")),
+                    Boolean.parseBoolean(p.getProperty("augment")),
+                    p.getProperty("devices"),
+                    Integer.parseInt(p.getProperty("workers")));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(
+                    file + " is not a readable run settings file: " + e.getMessage());
+        }
+    }
+}

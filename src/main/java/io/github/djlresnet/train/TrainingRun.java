@@ -1,0 +1,282 @@
+package io.github.djlresnet.train;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.translate.Batchifier;
+import io.github.djlresnet.data.BatchLoader;
+import io.github.djlresnet.data.Datasets;
+import io.github.djlresnet.data.HostBatch;
+import io.github.djlresnet.data.ImageSet;
+import io.github.djlresnet.data.LoadedData;
+import io.github.djlresnet.model.ResNet;
+import io.github.djlresnet.model.ResNetConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires dataset, model, loss, optimizer, evaluators and listeners into DJL's {@link Trainer} and
+ * runs the epochs: train, validate, log, plot, checkpoint. Deterministic given the seed: data order
+ * and augmentation are functions of (seed, epoch), and nothing else in training draws random
+ * numbers, so a resumed run repeats an uninterrupted one.
+ */
+public final class TrainingRun implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+
+    private final TrainOptions options;
+    private final RunFolder folder;
+    private final LoadedData data;
+    private final ResNetConfig config;
+    private final int imageSide;
+    private final Model model;
+    private final Trainer trainer;
+    private final MomentumSgd sgd;
+    private final BatchLoader trainLoader;
+    private final BatchLoader validationLoader;
+    private final MetricsLog metrics;
+    private Checkpoint.State state;
+
+    private TrainingRun(TrainOptions options, RunFolder folder, boolean resume) {
+        this.options = options;
+        this.folder = folder;
+        EngineSetup.engine();
+        data = Datasets.load(options.dataOptions());
+        ImageSet train = data.train();
+        imageSide = options.imageSize() > 0 ? options.imageSize() : train.height();
+        config = new ResNetConfig(options.depth(), data.classes(), train.channels(), options.stem(),
+                options.shortcut());
+        config.checkInputSize(imageSide, imageSide);
+
+        Engine.getInstance().setRandomSeed((int) options.seed());
+        model = Model.newInstance(folder.name(), Device.cpu(), "PyTorch");
+        model.setBlock(ResNet.build(config));
+        sgd = new MomentumSgd(options.lr(), options.momentum(), options.weightDecay());
+        Optimizer optimizer =
+                options.optimizer().equals("adam")
+                        ? Optimizer.adam()
+                                .optLearningRateTracker(Tracker.fixed(options.lr()))
+                                .optWeightDecays(options.weightDecay())
+                                .build()
+                        : sgd;
+        DefaultTrainingConfig trainingConfig = TrainerSetup.config(
+                optimizer, DeviceOption.parse(options.devices()), data.classes());
+        if (resume) {
+            // before the trainer initializes the block, so the loaded values are kept
+            state = Checkpoint.load(folder.lastCheckpoint(), model.getBlock(), sgd, model.getNDManager());
+            metrics = MetricsLog.resume(folder.metrics(), state.epochsDone());
+            LOG.info("resuming {} after epoch {} (best val accuracy {} at epoch {})",
+                    folder.dir(), state.epochsDone(), state.bestAccuracy(), state.bestEpoch());
+        } else {
+            state = new Checkpoint.State(0, Double.NaN, 0);
+            metrics = new MetricsLog(folder.metrics());
+        }
+        trainer = model.newTrainer(trainingConfig);
+        trainer.initialize(new Shape(1, train.channels(), imageSide, imageSide));
+
+        trainLoader = new BatchLoader(train, data.normalization(), options.imageSize(),
+                options.batchSize(), true, options.augment(), options.seed(), options.workers());
+        validationLoader = new BatchLoader(data.validation(), data.normalization(),
+                options.imageSize(), options.batchSize(), false, false, options.seed(),
+                options.workers());
+
+    }
+
+    /** A fresh run writing into a new run folder. */
+    public static TrainingRun start(TrainOptions options, Path runDir) {
+        RunFolder folder = RunFolder.create(runDir);
+        try {
+            options.save(folder.options());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new TrainingRun(options, folder, false);
+    }
+
+    /** Continues a run from its last checkpoint; {@code epochs} > 0 changes the epoch count. */
+    public static TrainingRun resume(Path runDir, int epochs) {
+        RunFolder folder = RunFolder.existing(runDir);
+        TrainOptions options = TrainOptions.load(folder.options());
+        if (epochs > 0 && epochs != options.epochs()) {
+            options = options.withEpochs(epochs);
+            try {
+                options.save(folder.options());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return new TrainingRun(options, folder, true);
+    }
+
+    /** Trains the remaining epochs; returns the last epoch's stats (null if none were left). */
+    public EpochStats run() throws IOException {
+        return run(options.epochs());
+    }
+
+    /** Trains up to epoch {@code stopAfter} (for tests that stop a run part way). */
+    public EpochStats run(int stopAfter) throws IOException {
+        EpochStats last = metrics.rows().isEmpty() ? null : metrics.rows().get(metrics.rows().size() - 1);
+        int end = Math.min(stopAfter, options.epochs());
+        LrSchedule schedule = options.schedule();
+        for (int epoch = state.epochsDone() + 1; epoch <= end; epoch++) {
+            last = trainEpoch(epoch, schedule);
+            LOG.info(last.logLine(options.epochs()));
+            metrics.add(last);
+            CurvePlot.write(metrics.rows(), folder.name(), folder.curves());
+            boolean best = !(last.validationAccuracy() <= state.bestAccuracy());
+            state = best
+                    ? new Checkpoint.State(epoch, last.validationAccuracy(), epoch)
+                    : new Checkpoint.State(epoch, state.bestAccuracy(), state.bestEpoch());
+            Checkpoint.save(folder.lastCheckpoint(), model.getBlock(), sgd, state);
+            if (best) {
+                Files.copy(folder.lastCheckpoint(), folder.bestCheckpoint(),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return last;
+    }
+
+    private EpochStats trainEpoch(int epoch, LrSchedule schedule) {
+        long start = System.nanoTime();
+        int batches = trainLoader.batchesPerEpoch();
+        Iterator<HostBatch> it = trainLoader.epoch(epoch);
+        int step = 0;
+        long images = 0;
+        float lr = sgd.learningRate();
+        while (it.hasNext()) {
+            HostBatch hb = it.next();
+            lr = schedule.at(epoch - 1 + (double) step / batches);
+            sgd.setLearningRate(lr);
+            try (Batch batch = toBatch(trainer.getManager().newSubManager(), hb, step, batches)) {
+                EasyTrain.trainBatch(trainer, batch);
+                trainer.step();
+            } catch (ai.djl.TrainingDivergedException e) {
+                throw new TrainingDiverged(epoch, step + 1, folder);
+            }
+            images += hb.size();
+            step++;
+        }
+        double trainSeconds = (System.nanoTime() - start) / 1e9;
+        validate();
+        trainer.notifyListeners(listener -> listener.onEpoch(trainer));
+        var evals = trainer.getTrainingResult().getEvaluations();
+        double epochSeconds = (System.nanoTime() - start) / 1e9;
+        return new EpochStats(epoch,
+                value(evals.get("train_loss")), value(evals.get("train_accuracy")),
+                value(evals.get("train_top5")), value(evals.get("validate_loss")),
+                value(evals.get("validate_accuracy")), value(evals.get("validate_top5")), lr,
+                images / trainSeconds, epochSeconds, metrics.elapsedSeconds() + epochSeconds);
+    }
+
+    private void validate() {
+        if (data.validation().size() == 0) {
+            return;
+        }
+        int batches = validationLoader.batchesPerEpoch();
+        Iterator<HostBatch> it = validationLoader.epoch(0);
+        int step = 0;
+        try (NoGrad noGrad = new NoGrad()) {
+            while (it.hasNext()) {
+                try (Batch batch = toBatch(trainer.getManager().newSubManager(), it.next(), step++,
+                        batches)) {
+                    EasyTrain.validateBatch(trainer, batch);
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes the trained model into the run folder so other DJL apps can load it.
+     *
+     * @param command the command line that made it, for the model card
+     */
+    public void export(String command) throws IOException {
+        model.setProperty("Epoch", String.valueOf(state.epochsDone()));
+        model.save(folder.dir(), folder.name());
+        Files.write(folder.dir().resolve("synset.txt"), data.train().synset());
+    }
+
+    private static double value(Float f) {
+        return f == null ? Double.NaN : f;
+    }
+
+    /** Copies a host batch into NDArrays owned by a per-step manager, closed with the batch. */
+    static Batch toBatch(NDManager manager, HostBatch hb, int step, int steps) {
+        NDArray x = manager.create(FloatBuffer.wrap(hb.data()),
+                new Shape(hb.size(), hb.channels(), hb.height(), hb.width()));
+        NDArray y = manager.create(hb.labels());
+        return new Batch(manager, new NDList(x), new NDList(y), hb.size(), Batchifier.STACK,
+                Batchifier.STACK, step, steps);
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    public MomentumSgd optimizer() {
+        return sgd;
+    }
+
+    public RunFolder folder() {
+        return folder;
+    }
+
+    public LoadedData data() {
+        return data;
+    }
+
+    public ResNetConfig config() {
+        return config;
+    }
+
+    public int imageSide() {
+        return imageSide;
+    }
+
+    public TrainOptions options() {
+        return options;
+    }
+
+    public Checkpoint.State state() {
+        return state;
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+        model.close();
+    }
+
+    /** Raised when the loss stops being finite; the last good checkpoint is left as it was. */
+    public static final class TrainingDiverged extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TrainingDiverged(int epoch, int step, RunFolder folder) {
+            super("training diverged at epoch " + epoch + ", step " + step
+                    + " (loss is NaN or infinite); try a lower --lr."
+                    + (Files.exists(folder.lastCheckpoint())
+                            ? " The last good checkpoint is kept: " + folder.lastCheckpoint()
+                            : " No epoch had finished, so there is no checkpoint."));
+        }
+    }
+}
