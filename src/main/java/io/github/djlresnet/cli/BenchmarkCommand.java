@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "benchmark",
         mixinStandardHelpOptions = true,
+        usageHelpWidth = 100,
         sortOptions = false,
         description = {
             "Time ResNet-34 (10 classes) training or inference steps on this machine and print one"
@@ -19,6 +20,8 @@ import picocli.CommandLine.Option;
         })
 final class BenchmarkCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--workload", defaultValue = "w28g", paramLabel = "w224|w32|w28g",
             description = "Input size and batch (default: ${DEFAULT-VALUE}).")
     String workload;
@@ -27,13 +30,13 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "train: forward, loss, backward, SGD step; infer: forward without gradients (default: ${DEFAULT-VALUE}).")
     String mode;
 
-    @Option(names = "--seconds", defaultValue = "30", description = "Time the steps for at least this long (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "30", description = "Time the steps for at least this long (default: ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--steps", defaultValue = "0", description = "Run at least this many timed steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "0", description = "Run at least this many timed steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "-1", description = "Untimed steps first (default: 3 for w224, 5 otherwise).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "-1", description = "Untimed steps first (default: 3 for w224, 5 otherwise).")
     int warmup;
 
     @Option(names = "--data", defaultValue = "synthetic", paramLabel = "synthetic|real",
@@ -66,7 +69,8 @@ final class BenchmarkCommand implements Callable<Integer> {
                         System.err.printf(Locale.ROOT, "rss_mib step=%d %.1f%n", step, Benchmark.rssMib());
                     }
                 });
-        System.out.println(result.toJson());
+        spec.commandLine().getOut().println(result.toJson());
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

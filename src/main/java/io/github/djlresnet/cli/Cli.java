@@ -25,7 +25,13 @@ final class Cli {
                         line.getErr().println("error: " + ex.getMessage());
                         return ex instanceof UserError u ? u.exitCode() : Main.EXIT_BAD_INPUT;
                     }
-                    throw ex;
+                    if (System.getenv("DJL_RESNET_DEBUG") != null) {
+                        throw ex;
+                    }
+                    // anything else is our fault or the machine's: still one line
+                    line.getErr().println("error: " + ex.getClass().getSimpleName() + ": "
+                            + ex.getMessage() + " (set DJL_RESNET_DEBUG=1 for the stack trace)");
+                    return Main.EXIT_INTERNAL;
                 });
         return cl;
     }

@@ -15,6 +15,9 @@ public final class Main implements Runnable {
     /** Exit code for bad input (options, files, data). */
     public static final int EXIT_BAD_INPUT = 2;
 
+    /** Exit code for an unexpected failure (a bug, or the machine: disk full, out of memory). */
+    public static final int EXIT_INTERNAL = 1;
+
     /** Exit code for a training run stopped because the loss diverged. */
     public static final int EXIT_DIVERGED = 3;
 
@@ -26,6 +29,14 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (tests call this instead of main). */
     public static int execute(String... args) {
         return Cli.commandLine(new Main()).execute(args);
+    }
+
+    /** Runs the command line with the given output and error streams. */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        picocli.CommandLine cl = Cli.commandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
     }
 
     public static void main(String[] args) {

@@ -12,13 +12,14 @@ import picocli.CommandLine.Option;
 @Command(
         name = "summary",
         mixinStandardHelpOptions = true,
+        usageHelpWidth = 100,
         description = "Print each stage's output shape and parameter count for an input shape.")
 final class SummaryCommand implements Callable<Integer> {
 
-    @Option(names = "--depth", defaultValue = "34", description = "18 or 34 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--depth", paramLabel = "18|34", defaultValue = "34", description = "18 or 34 (default: ${DEFAULT-VALUE}).")
     int depth;
 
-    @Option(names = "--classes", defaultValue = "10", description = "Output classes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--classes", paramLabel = "N", defaultValue = "10", description = "Output classes (default: ${DEFAULT-VALUE}).")
     int classes;
 
     @Option(

@@ -21,6 +21,8 @@ import picocli.CommandLine.Spec;
         name = "train",
         mixinStandardHelpOptions = true,
         sortOptions = false,
+        abbreviateSynopsis = true,
+        usageHelpWidth = 100,
         description = {
             "Train a ResNet through DJL's Trainer, validating after every epoch.",
             "Writes models/<run>/: metrics.csv, curves.png, checkpoints/{last,best}.ckpt and the"
@@ -49,7 +51,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Where the dataset's files are (default: the dataset's usual place).")
     Path dataDir;
 
-    @Option(names = "--depth", defaultValue = "34", description = "18 or 34 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--depth", paramLabel = "18|34", defaultValue = "34", description = "18 or 34 (default: ${DEFAULT-VALUE}).")
     int depth;
 
     @Option(names = "--shortcut", defaultValue = "B", paramLabel = "A|B|C",
@@ -64,34 +66,34 @@ final class TrainCommand implements Callable<Integer> {
             description = "Resize images to PX x PX; 0 keeps the native size (default: ${DEFAULT-VALUE}).")
     int imageSize;
 
-    @Option(names = "--epochs", defaultValue = "5", description = "Epochs to train (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "5", description = "Epochs to train (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--optimizer", defaultValue = "sgd", paramLabel = "sgd|adam",
             description = "sgd (momentum, the paper's) or adam (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
-    @Option(names = "--lr", defaultValue = "0.05", description = "Base learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.05", description = "Base learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--momentum", paramLabel = "M", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     float momentum;
 
-    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "1e-4", description = "L2 weight decay (default: ${DEFAULT-VALUE}).")
     float weightDecay;
 
     @Option(names = "--lr-schedule", defaultValue = "cosine", paramLabel = "constant|step|cosine",
-            description = "step divides by 10 at 50% and 75% of the epochs (default: ${DEFAULT-VALUE}).")
+            description = "step divides by 10 at 50%% and 75%% of the epochs (default: ${DEFAULT-VALUE}).")
     String lrSchedule;
 
-    @Option(names = "--warmup-epochs", defaultValue = "0",
+    @Option(names = "--warmup-epochs", paramLabel = "E", defaultValue = "0",
             description = "Linear warm-up from lr/10 over this many epochs (default: ${DEFAULT-VALUE}).")
     double warmupEpochs;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialization, data order and augmentation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of initialization, data order and augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--limit", defaultValue = "0", paramLabel = "N",
@@ -109,7 +111,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "cpu, gpu (all GPUs) or a number of GPUs (default: ${DEFAULT-VALUE}).")
     String devices;
 
-    @Option(names = "--workers", defaultValue = "2",
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
             description = "Threads preparing batches ahead of the trainer (default: ${DEFAULT-VALUE}).")
     int workers;
 
@@ -137,11 +139,13 @@ final class TrainCommand implements Callable<Integer> {
         try (run) {
             EpochStats last = run.run();
             run.export(commandLine());
-            System.out.printf(Locale.ROOT, "model saved to %s%n", run.folder().dir().toAbsolutePath());
+            var out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "model saved to %s%n", run.folder().dir().toAbsolutePath());
             if (last != null) {
-                System.out.printf(Locale.ROOT, "final validation accuracy %.4f (epoch %d)%n",
+                out.printf(Locale.ROOT, "final validation accuracy %.4f (epoch %d)%n",
                         last.validationAccuracy(), last.epoch());
             }
+            out.flush();
             return 0;
         } catch (TrainingRun.TrainingDiverged e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());

@@ -53,9 +53,12 @@ public final class TrainingRun implements AutoCloseable {
     private final MetricsLog metrics;
     private Checkpoint.State state;
 
-    private TrainingRun(TrainOptions options, RunFolder folder, boolean resume) {
+    /**
+     * Checks everything the user gave (data, architecture, devices) before the run folder is
+     * created or changed, so bad input leaves no half-made run behind.
+     */
+    private TrainingRun(TrainOptions options, Path dir, boolean resume) {
         this.options = options;
-        this.folder = folder;
         EngineSetup.engine();
         data = Datasets.load(options.dataOptions());
         ImageSet train = data.train();
@@ -63,6 +66,13 @@ public final class TrainingRun implements AutoCloseable {
         config = new ResNetConfig(options.depth(), data.classes(), train.channels(), options.stem(),
                 options.shortcut());
         config.checkInputSize(imageSide, imageSide);
+        Device[] devices = DeviceOption.parse(options.devices());
+        folder = resume ? RunFolder.existing(dir) : RunFolder.create(dir);
+        try {
+            options.save(folder.options());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
 
         Engine.getInstance().setRandomSeed((int) options.seed());
         model = Model.newInstance(folder.name(), Device.cpu(), "PyTorch");
@@ -76,7 +86,7 @@ public final class TrainingRun implements AutoCloseable {
                                 .build()
                         : sgd;
         DefaultTrainingConfig trainingConfig = TrainerSetup.config(
-                optimizer, DeviceOption.parse(options.devices()), data.classes());
+                optimizer, devices, data.classes());
         if (resume) {
             // before the trainer initializes the block, so the loaded values are kept
             state = Checkpoint.load(folder.lastCheckpoint(), model.getBlock(), sgd, model.getNDManager());
@@ -100,28 +110,13 @@ public final class TrainingRun implements AutoCloseable {
 
     /** A fresh run writing into a new run folder. */
     public static TrainingRun start(TrainOptions options, Path runDir) {
-        RunFolder folder = RunFolder.create(runDir);
-        try {
-            options.save(folder.options());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return new TrainingRun(options, folder, false);
+        return new TrainingRun(options, runDir, false);
     }
 
     /** Continues a run from its last checkpoint; {@code epochs} > 0 changes the epoch count. */
     public static TrainingRun resume(Path runDir, int epochs) {
-        RunFolder folder = RunFolder.existing(runDir);
-        TrainOptions options = TrainOptions.load(folder.options());
-        if (epochs > 0 && epochs != options.epochs()) {
-            options = options.withEpochs(epochs);
-            try {
-                options.save(folder.options());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return new TrainingRun(options, folder, true);
+        TrainOptions options = TrainOptions.load(RunFolder.existing(runDir).options());
+        return new TrainingRun(epochs > 0 ? options.withEpochs(epochs) : options, runDir, true);
     }
 
     /** Trains the remaining epochs; returns the last epoch's stats (null if none were left). */

@@ -1,0 +1,116 @@
+package io.github.djlresnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The train command end to end: a smoke run, then bad options that must not touch it. */
+class TrainCommandTest {
+
+    @TempDir static Path tmp;
+    static Path run;
+    static List<byte[]> runBytes;
+
+    record Outcome(int code, String out, String err) {}
+
+    static Outcome train(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String[] all = new String[args.length + 1];
+        all[0] = "train";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), all);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void smokeRun() throws Exception {
+        run = tmp.resolve("smoke");
+        Outcome o = train("--limit", "64", "--epochs", "1", "--depth", "18", "--batch-size", "32",
+                "--output", run.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("model saved to " + run.toAbsolutePath()), o.out());
+        assertTrue(o.out().contains("final validation accuracy"), o.out());
+        runBytes = snapshot(run);
+    }
+
+    @Test
+    void badOptionsExitWithCode2AndOneLineWithoutTouchingRuns() throws Exception {
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        String[][] cases = {
+            {"--epochs", "-1"},
+            {"--batch-size", "0"},
+            {"--dataset", "imagenet-21k"},
+            {"--shortcut", "D"},
+            {"--resume", tmp.toString()},
+            {"--output", file.resolve("run").toString()},
+            {"--output", run.toString()},
+            {"--epochs", "many"},
+        };
+        String[] expected = {
+            "--epochs must be at least 1", "--batch-size must be at least 1", "unknown dataset",
+            "shortcut must be one of A, B, C", "it is not a training run",
+            "cannot create output folder", "already exists and is not empty", "--epochs",
+        };
+        for (int i = 0; i < cases.length; i++) {
+            List<String> args = new ArrayList<>(List.of(cases[i]));
+            if (!args.contains("--output") && !args.contains("--resume")) {
+                args.add("--output");
+                args.add(tmp.resolve("bad" + i).toString());
+            }
+            Outcome o = train(args.toArray(String[]::new));
+            String msg = String.join(" ", cases[i]) + " -> " + o.err();
+            assertEquals(2, o.code(), msg);
+            assertTrue(o.err().startsWith("error: "), msg);
+            assertTrue(o.err().contains(expected[i]), msg);
+            assertFalse(o.err().contains("\tat "), "no stack trace: " + msg);
+            assertTrue(o.err().strip().lines().count() <= 2, "one line (plus a --help hint): " + msg);
+            assertFalse(Files.exists(tmp.resolve("bad" + i)), "no half-made run folder: " + msg);
+        }
+        List<byte[]> after = snapshot(run);
+        assertEquals(runBytes.size(), after.size());
+        for (int i = 0; i < after.size(); i++) {
+            assertArrayEquals(runBytes.get(i), after.get(i), "existing run untouched");
+        }
+    }
+
+    @Test
+    void resumeOfAFinishedRunWithMoreEpochsContinuesIt() throws Exception {
+        Path copy = tmp.resolve("continued");
+        copyTree(run, copy);
+        Outcome o = train("--resume", copy.toString(), "--epochs", "2");
+        assertEquals(0, o.code(), o.err());
+        assertEquals(3, Files.readAllLines(copy.resolve("metrics.csv")).size(), "header + 2 epochs");
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
+        }
+    }
+
+    private static List<byte[]> snapshot(Path dir) throws Exception {
+        List<byte[]> all = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+                all.add(p.toString().getBytes());
+                all.add(Files.readAllBytes(p));
+            }
+        }
+        return all;
+    }
+}
