@@ -30,7 +30,7 @@ final class ArchitectureCheck {
                     new Shape(1, config.inputChannels(), imageSize, imageSize));
             ParameterList expected = expectedNet.getParameters();
             if (actual.size() != expected.size()) {
-                return actual.size() + " parameter arrays where " + describe(config) + " has " + expected.size();
+                return actual.size() + " parameter arrays, expected " + expected.size();
             }
             for (int i = 0; i < expected.size(); i++) {
                 Pair<String, Parameter> e = expected.get(i);
@@ -38,9 +38,8 @@ final class ArchitectureCheck {
                 Shape shape = a.isInitialized() ? a.getArray().getShape() : null;
                 if (!e.getValue().getName().equals(a.getName())
                         || !e.getValue().getArray().getShape().equals(shape)) {
-                    return "parameter " + e.getKey() + " is " + a.getName() + " " + shape + " where "
-                            + describe(config) + " has " + e.getValue().getName() + " "
-                            + e.getValue().getArray().getShape();
+                    return "parameter " + e.getKey() + " is " + a.getName() + " " + shape + ", expected "
+                            + e.getValue().getName() + " " + e.getValue().getArray().getShape();
                 }
             }
         }

@@ -43,7 +43,7 @@ public final class ModelExporter {
 
     /**
      * Exports {@code model}'s block (a ResNet built from {@code spec.config()}, initialized or
-     * trained) into {@code dir}.
+     * trained) into {@code dir}. The model itself is not changed.
      *
      * @param name model name: the params file is {@code <name>-<epoch>.params}
      * @param epoch the epoch number in the params file name (0..9999)
@@ -54,15 +54,24 @@ public final class ModelExporter {
      */
     public static Path export(
             Model model, ModelSpec spec, Path dir, String name, int epoch, ModelCard card, boolean overwrite) {
+        return export(model.getBlock(), spec, dir, name, epoch, card, overwrite);
+    }
+
+    /** The same for a bare block (e.g. one filled from a training checkpoint). */
+    public static Path export(
+            Block block, ModelSpec spec, Path dir, String name, int epoch, ModelCard card, boolean overwrite) {
         Path target = dir.toAbsolutePath().normalize();
-        check(model, spec, name, epoch);
+        if (spec == null || card == null) {
+            throw new IllegalArgumentException("export needs the model spec and the model card");
+        }
+        check(block, spec, name, epoch);
         checkTarget(target, overwrite);
         Path parent = target.getParent();
         Path tmp = null;
         try {
             Files.createDirectories(parent);
             tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".partial-");
-            writeFolder(tmp, model.getBlock(), spec, name, epoch, card);
+            writeFolder(tmp, block, spec, name, epoch, card);
             moveIntoPlace(tmp, target);
             tmp = null;
             return target;
@@ -75,7 +84,7 @@ public final class ModelExporter {
         }
     }
 
-    private static void check(Model model, ModelSpec spec, String name, int epoch) {
+    private static void check(Block block, ModelSpec spec, String name, int epoch) {
         if (name == null || !ModelFolder.NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(
                     "model name must be letters, digits, '.', '_' or '-' (starting with a letter or digit), got '"
@@ -96,13 +105,13 @@ public final class ModelExporter {
                 throw new IllegalArgumentException("class names must be non-blank single lines, got '" + label + "'");
             }
         }
-        Block block = model.getBlock();
         if (block == null || !block.isInitialized()) {
             throw new IllegalArgumentException("the model has no initialized block to export");
         }
         String mismatch = ArchitectureCheck.mismatch(block, config, spec.imageSize());
         if (mismatch != null) {
-            throw new IllegalArgumentException("the model's block does not match the spec: " + mismatch);
+            throw new IllegalArgumentException(
+                    "the model's block does not match the spec, " + ArchitectureCheck.describe(config) + ": " + mismatch);
         }
     }
 

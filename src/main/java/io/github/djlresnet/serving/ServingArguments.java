@@ -50,18 +50,13 @@ public record ServingArguments(ResNetConfig config, float[] mean, float[] std, i
 
     /** Parses the arguments; the message of a failure names the missing or bad argument. */
     public static ServingArguments parse(Map<String, ?> arguments) {
-        ResNetConfig config;
-        try {
-            config =
-                    new ResNetConfig(
-                            intArg(arguments, DEPTH),
-                            intArg(arguments, CLASSES),
-                            intArg(arguments, INPUT_CHANNELS),
-                            Stem.parse(required(arguments, STEM)),
-                            Shortcut.parse(required(arguments, SHORTCUT)));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad model arguments: " + e.getMessage(), e);
-        }
+        ResNetConfig config =
+                new ResNetConfig(
+                        intArg(arguments, DEPTH),
+                        intArg(arguments, CLASSES),
+                        intArg(arguments, INPUT_CHANNELS),
+                        Stem.parse(required(arguments, STEM)),
+                        Shortcut.parse(required(arguments, SHORTCUT)));
         return new ServingArguments(
                 config,
                 floats(arguments, MEAN),

@@ -48,7 +48,28 @@ final class Fixtures {
 
     private static final Path DATA = Paths.get(System.getProperty("basedir", "."), "data", "fashion-mnist-mini");
 
+    private static Model model;
+    private static Path exported;
+
     private Fixtures() {}
+
+    /** The trained model, shared by all serving tests (training it is the slow part). */
+    static synchronized Model model() {
+        if (model == null) {
+            model = trainedModel();
+        }
+        return model;
+    }
+
+    /** The model exported once into a temporary folder; tests that break files work on copies. */
+    static synchronized Path exported() throws IOException {
+        if (exported == null) {
+            Path root = Files.createTempDirectory("djl-resnet-serving-test-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> ModelExporter.deleteQuietly(root)));
+            exported = ModelExporter.export(model(), SPEC, root.resolve("model"), NAME, EPOCH, CARD);
+        }
+        return exported;
+    }
 
     static ImageSet train() {
         return IdxReader.read(DATA.resolve("train-images-idx3-ubyte.gz"), DATA.resolve("train-labels-idx1-ubyte.gz"),
@@ -60,13 +81,18 @@ final class Fixtures {
                 "test", SYNSET);
     }
 
-    /** ResNet-18 for 1x28x28, initialized on the engine and trained two SGD steps (BN statistics move). */
+    /**
+     * ResNet-18 for 1x28x28, initialized on the engine, trained two SGD steps, then its BN running
+     * statistics settled by training-mode forward passes: with the initial statistics (0, 1) the
+     * inference-mode logits are in the hundreds and every softmax is a one-hot, which would let
+     * probability comparisons pass for the wrong reasons.
+     */
     static Model trainedModel() {
         EngineSetup.engine();
         Model model = Model.newInstance("fixture", "PyTorch");
         model.setBlock(ResNet.build(CONFIG));
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build());
+                .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).build());
         ImageSet train = train();
         int batch = 16;
         try (Trainer trainer = model.newTrainer(config)) {
@@ -81,6 +107,12 @@ final class Fixtures {
                     }
                     trainer.step();
                 }
+            }
+        }
+        for (int pass = 0; pass < 40; pass++) {
+            try (NDManager m = model.getNDManager().newSubManager()) {
+                NDArray x = normalized(pixels01(m, train, (pass % 8) * batch, batch));
+                model.getBlock().forward(new ParameterStore(m, false), new NDList(x), true);
             }
         }
         return model;

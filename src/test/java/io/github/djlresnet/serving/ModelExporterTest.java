@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,12 +34,7 @@ class ModelExporterTest {
 
     @BeforeAll
     static void train() {
-        model = Fixtures.trainedModel();
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
+        model = Fixtures.model();
     }
 
     private Path export(Path dir) {

@@ -1,0 +1,66 @@
+package io.github.djlresnet.serving;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.djlresnet.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PredictCommandTest {
+
+    @TempDir Path tmp;
+
+    @Test
+    void predictPrintsTopClassesAndRejectsNonImages() throws IOException {
+        Path model = Fixtures.exported();
+        Path png = Fixtures.writeGrayPng(Fixtures.test(), 0, tmp.resolve("shoe.png"));
+        String best;
+        try (ImagePredictor p = ImagePredictor.open(model)) {
+            best = p.classify(png, 1).top().get(0).getClassName();
+        }
+
+        Run ok = run("predict", "--model", model.toString(), "--top-k", "3", png.toString());
+        assertEquals(0, ok.code, ok.err);
+        String[] lines = ok.out.split("\n");
+        assertEquals(png.toString(), lines[0]);
+        assertTrue(lines[1].startsWith("  1. " + best), ok.out);
+        assertTrue(lines[3].startsWith("  3. "), ok.out);
+
+        Path text = Files.writeString(tmp.resolve("readme.txt"), "hello");
+        Run bad = run("predict", "--model", model.toString(), png.toString(), text.toString());
+        assertEquals(2, bad.code);
+        assertEquals("error: " + text + " is not a readable image (PNG or JPEG expected)\n", bad.err);
+        assertEquals("", bad.out, "nothing printed before the bad file is found");
+
+        Run noModel = run("predict", "--model", tmp.resolve("none").toString(), png.toString());
+        assertEquals(2, noModel.code);
+        assertEquals("error: model " + tmp.resolve("none") + " does not exist\n", noModel.err);
+    }
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            System.out.flush();
+            System.err.flush();
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}
