@@ -15,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -74,6 +75,49 @@ public final class ModelExporter {
             writeFolder(tmp, block, spec, name, epoch, card);
             moveIntoPlace(tmp, target);
             tmp = null;
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot export the model to " + target + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                deleteQuietly(tmp);
+            }
+        }
+    }
+
+    /**
+     * Exports into a folder that also holds other files, such as a training run with its
+     * checkpoints and metrics: the model's files are written aside, then moved in one by one,
+     * replacing those of an earlier export (an older {@code <name>-NNNN.params} is removed) and
+     * leaving every other file alone.
+     */
+    public static Path exportInto(
+            Block block, ModelSpec spec, Path dir, String name, int epoch, ModelCard card) {
+        Path target = dir.toAbsolutePath().normalize();
+        if (spec == null || card == null) {
+            throw new IllegalArgumentException("export needs the model spec and the model card");
+        }
+        check(block, spec, name, epoch);
+        Path tmp = null;
+        try {
+            Files.createDirectories(target);
+            tmp = Files.createTempDirectory(target, ".export-");
+            writeFolder(tmp, block, spec, name, epoch, card);
+            String params = ModelFolder.paramsFile(name, epoch);
+            try (Stream<Path> old = Files.list(target)) {
+                for (Path p : old.toList()) {
+                    String file = p.getFileName().toString();
+                    if (!file.equals(params) && file.matches(Pattern.quote(name) + "-\\d{4}\\.params")) {
+                        Files.delete(p);
+                    }
+                }
+            }
+            try (Stream<Path> files = Files.list(tmp)) {
+                for (Path f : files.toList()) {
+                    Files.move(f, target.resolve(f.getFileName().toString()),
+                            StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
             return target;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot export the model to " + target + ": " + e.getMessage(), e);

@@ -21,12 +21,16 @@ import io.github.djlresnet.data.ImageSet;
 import io.github.djlresnet.data.LoadedData;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
+import io.github.djlresnet.serving.ModelCard;
+import io.github.djlresnet.serving.ModelExporter;
+import io.github.djlresnet.serving.ModelSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +61,7 @@ public final class TrainingRun implements AutoCloseable {
      * Checks everything the user gave (data, architecture, devices) before the run folder is
      * created or changed, so bad input leaves no half-made run behind.
      */
-    private TrainingRun(TrainOptions options, Path dir, boolean resume) {
+    private TrainingRun(TrainOptions options, Path dir, boolean resume, String checkpoint) {
         this.options = options;
         EngineSetup.engine();
         data = Datasets.load(options.dataOptions());
@@ -68,10 +72,13 @@ public final class TrainingRun implements AutoCloseable {
         config.checkInputSize(imageSide, imageSide);
         Device[] devices = DeviceOption.parse(options.devices());
         folder = resume ? RunFolder.existing(dir) : RunFolder.create(dir);
-        try {
-            options.save(folder.options());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        // a resumed run keeps its settings file as it is unless --epochs changed it
+        if (!resume || !options.equals(TrainOptions.load(folder.options()))) {
+            try {
+                options.save(folder.options());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         Engine.getInstance().setRandomSeed((int) options.seed());
@@ -89,7 +96,8 @@ public final class TrainingRun implements AutoCloseable {
                 optimizer, devices, data.classes());
         if (resume) {
             // before the trainer initializes the block, so the loaded values are kept
-            state = Checkpoint.load(folder.lastCheckpoint(), model.getBlock(), sgd, model.getNDManager());
+            Path file = "best".equals(checkpoint) ? folder.bestCheckpoint() : folder.lastCheckpoint();
+            state = Checkpoint.load(file, model.getBlock(), sgd, model.getNDManager());
             metrics = MetricsLog.resume(folder.metrics(), state.epochsDone());
             LOG.info("resuming {} after epoch {} (best val accuracy {} at epoch {})",
                     folder.dir(), state.epochsDone(), state.bestAccuracy(), state.bestEpoch());
@@ -110,13 +118,22 @@ public final class TrainingRun implements AutoCloseable {
 
     /** A fresh run writing into a new run folder. */
     public static TrainingRun start(TrainOptions options, Path runDir) {
-        return new TrainingRun(options, runDir, false);
+        return new TrainingRun(options, runDir, false, null);
     }
 
     /** Continues a run from its last checkpoint; {@code epochs} > 0 changes the epoch count. */
     public static TrainingRun resume(Path runDir, int epochs) {
         TrainOptions options = TrainOptions.load(RunFolder.existing(runDir).options());
-        return new TrainingRun(epochs > 0 ? options.withEpochs(epochs) : options, runDir, true);
+        return new TrainingRun(epochs > 0 ? options.withEpochs(epochs) : options, runDir, true, "last");
+    }
+
+    /** Opens a run at its {@code last} or {@code best} checkpoint (to export it). */
+    public static TrainingRun open(Path runDir, String checkpoint) {
+        if (!checkpoint.equals("last") && !checkpoint.equals("best")) {
+            throw new IllegalArgumentException("--checkpoint must be last or best, got '" + checkpoint + "'");
+        }
+        TrainOptions options = TrainOptions.load(RunFolder.existing(runDir).options());
+        return new TrainingRun(options, runDir, true, checkpoint);
     }
 
     /** Trains the remaining epochs; returns the last epoch's stats (null if none were left). */
@@ -201,10 +218,27 @@ public final class TrainingRun implements AutoCloseable {
      *
      * @param command the command line that made it, for the model card
      */
-    public void export(String command) throws IOException {
-        model.setProperty("Epoch", String.valueOf(state.epochsDone()));
-        model.save(folder.dir(), folder.name());
-        Files.write(folder.dir().resolve("synset.txt"), data.train().synset());
+    public void export(String command) {
+        ModelExporter.exportInto(model.getBlock(), spec(), folder.dir(), folder.name(),
+                state.epochsDone(), card(command));
+    }
+
+    /** Writes the model alone into a new folder (the export command). */
+    public Path exportTo(Path dir, boolean overwrite, String command) {
+        String name = dir.toAbsolutePath().normalize().getFileName().toString();
+        return ModelExporter.export(model.getBlock(), spec(), dir, name, state.epochsDone(),
+                card(command), overwrite);
+    }
+
+    private ModelSpec spec() {
+        return new ModelSpec(config, imageSide, data.normalization(), data.train().synset());
+    }
+
+    private ModelCard card(String command) {
+        List<EpochStats> rows = metrics.rows();
+        double accuracy = rows.stream().filter(r -> r.epoch() == state.epochsDone())
+                .mapToDouble(EpochStats::validationAccuracy).findFirst().orElse(Double.NaN);
+        return ModelCard.today(options.dataset(), accuracy, command);
     }
 
     private static double value(Float f) {

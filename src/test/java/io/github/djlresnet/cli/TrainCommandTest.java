@@ -95,6 +95,34 @@ class TrainCommandTest {
         assertEquals(3, Files.readAllLines(copy.resolve("metrics.csv")).size(), "header + 2 epochs");
     }
 
+    @Test
+    void theRunFolderIsAModelAndExportWritesAnotherWithoutTouchingTheRun() throws Exception {
+        try (var model = io.github.djlresnet.serving.ModelLoader.classifier(run)) {
+            assertEquals(10, Files.readAllLines(run.resolve("synset.txt")).size());
+            assertTrue(model.getBlock().isInitialized());
+        }
+        Path out = tmp.resolve("exported");
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        int code = Main.execute(new PrintWriter(o, true), new PrintWriter(e, true), "export",
+                "--run", run.toString(), "--checkpoint", "last", "--output", out.toString());
+        assertEquals(0, code, e.toString());
+        assertTrue(Files.isRegularFile(out.resolve("exported-0001.params")), o.toString());
+        assertTrue(Files.isRegularFile(out.resolve("djl-resnet-model.jar")));
+        try (var model = io.github.djlresnet.serving.ModelLoader.classifier(out)) {
+            assertTrue(model.getBlock().isInitialized());
+        }
+        // a second export to the same folder is refused, and the run is untouched
+        code = Main.execute(new PrintWriter(o, true), new PrintWriter(e, true), "export",
+                "--run", run.toString(), "--output", out.toString());
+        assertEquals(2, code);
+        assertTrue(e.toString().contains("already exists"), e.toString());
+        List<byte[]> after = snapshot(run);
+        for (int i = 0; i < after.size(); i++) {
+            assertArrayEquals(runBytes.get(i), after.get(i), "existing run untouched");
+        }
+    }
+
     private static void copyTree(Path from, Path to) throws Exception {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {
