@@ -24,7 +24,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER = os.path.join(ROOT, "bench", "pytorch_peer.py")
-DEFAULT_JAVA = ("java -Xmx8g -Dai.djl.offline=true -cp target/classes:{classpath} "
+DEFAULT_JAVA = ("java -Xms64m -Xmx2g -XX:+UseSerialGC -Dai.djl.offline=true -cp target/classes:{classpath} "
                 "io.github.djlresnet.cli.Main benchmark "
                 "--workload {workload} --mode {mode} --seconds {seconds}")
 

@@ -110,12 +110,12 @@ public final class Benchmark {
                 trainer.initialize(new Shape(1, workload.channels, workload.side, workload.side));
                 Iterator<HostBatch> batches = batches();
                 for (int i = 0; i < warmup; i++) {
-                    step(trainer, batches.next());
+                    step(trainer, sgd, batches.next());
                 }
                 long start = System.nanoTime();
                 int steps = 0;
                 while (steps < minSteps || (System.nanoTime() - start) / 1e9 < seconds) {
-                    step(trainer, batches.next());
+                    step(trainer, sgd, batches.next());
                     onStep.accept(steps++);
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
@@ -127,11 +127,11 @@ public final class Benchmark {
         }
     }
 
-    private void step(Trainer trainer, HostBatch hb) {
+    private void step(Trainer trainer, MomentumSgd sgd, HostBatch hb) {
         try (Batch batch = TrainingRun.toBatch(trainer.getManager().newSubManager(), hb, 0, 1)) {
             if (train) {
                 EasyTrain.trainBatch(trainer, batch);
-                trainer.step();
+                TrainingRun.step(trainer, sgd);
             } else {
                 try (NoGrad g = new NoGrad()) {
                     NDList out = trainer.evaluate(batch.getData());

@@ -2,9 +2,14 @@ package io.github.djlresnet.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.optimizer.Optimizer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -25,6 +30,7 @@ public final class MomentumSgd extends Optimizer {
     private final float weightDecay;
     private volatile float learningRate;
     private final Map<String, NDArray> buffers = new TreeMap<>();
+    private List<Parameter> trainable;
 
     public MomentumSgd(float learningRate, float momentum, float weightDecay) {
         super(new Builder());
@@ -42,10 +48,35 @@ public final class MomentumSgd extends Optimizer {
         return learningRate;
     }
 
+    /**
+     * One optimizer step over every trainable parameter of {@code block}, reading each gradient in
+     * place. {@code Trainer.step()} would route the update through DJL's LocalParameterServer,
+     * which first copies every gradient (85 MB a step for ResNet-34); on one device that copy
+     * buys nothing.
+     */
+    public void step(Block block) {
+        if (trainable == null) {
+            trainable = new ArrayList<>();
+            for (Pair<String, Parameter> p : block.getParameters()) {
+                if (p.getValue().requiresGradient()) {
+                    trainable.add(p.getValue());
+                }
+            }
+        }
+        for (Parameter p : trainable) {
+            NDArray weight = p.getArray();
+            try (NDArray grad = weight.getGradient()) {
+                update(p.getId(), weight, grad);
+            }
+        }
+    }
+
+    /**
+     * Updates one parameter. {@code grad} is modified (weight decay is added to it in place): it is
+     * either DJL's private copy or the gradient that is zeroed right after.
+     */
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
-        // grad is DJL's private copy of the gradient (LocalParameterServer duplicates it), so it
-        // can be modified in place
         if (weightDecay != 0f) {
             try (NDArray decay = weight.mul(weightDecay)) {
                 grad.addi(decay);

@@ -52,6 +52,7 @@ public final class TrainingRun implements AutoCloseable {
     private final Model model;
     private final Trainer trainer;
     private final MomentumSgd sgd;
+    private final Optimizer optimizer;
     private final BatchLoader trainLoader;
     private final BatchLoader validationLoader;
     private final MetricsLog metrics;
@@ -85,7 +86,7 @@ public final class TrainingRun implements AutoCloseable {
         model = Model.newInstance(folder.name(), Device.cpu(), "PyTorch");
         model.setBlock(ResNet.build(config));
         sgd = new MomentumSgd(options.lr(), options.momentum(), options.weightDecay());
-        Optimizer optimizer =
+        optimizer =
                 options.optimizer().equals("adam")
                         ? Optimizer.adam()
                                 .optLearningRateTracker(Tracker.fixed(options.lr()))
@@ -177,7 +178,7 @@ public final class TrainingRun implements AutoCloseable {
             sgd.setLearningRate(lr);
             try (Batch batch = toBatch(trainer.getManager().newSubManager(), hb, step, batches)) {
                 EasyTrain.trainBatch(trainer, batch);
-                trainer.step();
+                step(trainer, optimizer);
             } catch (ai.djl.TrainingDivergedException e) {
                 throw new TrainingDiverged(epoch, step + 1, folder);
             }
@@ -194,6 +195,15 @@ public final class TrainingRun implements AutoCloseable {
                 value(evals.get("train_top5")), value(evals.get("validate_loss")),
                 value(evals.get("validate_accuracy")), value(evals.get("validate_top5")), lr,
                 images / trainSeconds, epochSeconds, metrics.elapsedSeconds() + epochSeconds);
+    }
+
+    /** The optimizer step: SGD's own in-place step, or the Trainer's for other optimizers. */
+    static void step(Trainer trainer, Optimizer optimizer) {
+        if (optimizer instanceof MomentumSgd sgd) {
+            sgd.step(trainer.getModel().getBlock());
+        } else {
+            trainer.step();
+        }
     }
 
     private void validate() {

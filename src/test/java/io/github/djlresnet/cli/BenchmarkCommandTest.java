@@ -1,0 +1,51 @@
+package io.github.djlresnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The benchmark command's output contract (speed itself is measured in bench/, not here). */
+class BenchmarkCommandTest {
+
+    private static String run(int expectedCode, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        assertEquals(expectedCode, code, err.toString());
+        return expectedCode == 0 ? out.toString() : err.toString();
+    }
+
+    @Test
+    void printsOneJsonLineWithTheMeasurement() {
+        for (String mode : new String[] {"train", "infer"}) {
+            String json = run(0, "benchmark", "--workload", "w28g", "--mode", mode,
+                    "--seconds", "0", "--steps", "2", "--warmup", "1").strip();
+            assertEquals(1, json.lines().count(), json);
+            assertTrue(json.startsWith("{\"impl\":\"djl\",\"workload\":\"w28g\",\"mode\":\"" + mode), json);
+            assertEquals(2, (int) number(json, "steps"));
+            assertEquals(128, (int) number(json, "batch"));
+            double seconds = number(json, "seconds");
+            assertEquals(2 * 128 / seconds, number(json, "images_per_sec"), 0.05 * 256 / seconds);
+            assertTrue(number(json, "peak_rss_mib") > 100, json);
+        }
+    }
+
+    @Test
+    void badOptionsAreOneLine() {
+        assertTrue(run(2, "benchmark", "--workload", "w64").contains("--workload must be"));
+        assertTrue(run(2, "benchmark", "--mode", "fit").contains("--mode must be train or infer"));
+        assertTrue(run(2, "benchmark", "--workload", "w32", "--data", "real")
+                .contains("w28g (Fashion-MNIST) only"));
+    }
+
+    private static double number(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":([0-9.]+)").matcher(json);
+        assertTrue(m.find(), key + " in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+}
