@@ -39,7 +39,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (TrainingRun opened = TrainingRun.open(run, checkpoint)) {
-            Path dir = opened.exportTo(output, overwrite, "djl-resnet export "
+            Path dir = opened.exportTo(output, overwrite, "djl-resnet "
                     + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             spec.commandLine().getOut().printf("exported %s checkpoint (epoch %d) of %s to %s%n",
                     checkpoint, opened.state().epochsDone(), run, dir);

@@ -161,6 +161,6 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private String commandLine() {
-        return "djl-resnet train " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        return "djl-resnet " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     }
 }
