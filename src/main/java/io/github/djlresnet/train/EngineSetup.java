@@ -35,14 +35,16 @@ public final class EngineSetup {
             // one inter-op thread: a ResNet's ops run one after another, extra pools only compete
             System.setProperty(INTEROP_THREADS, "1");
         }
+        String malloc = MallocTuning.apply();
         engine = Engine.getEngine("PyTorch");
         LOG.info(
-                "engine {} {} | devices {} | threads {} (inter-op {})",
+                "engine {} {} | devices {} | threads {} (inter-op {}) | malloc {}",
                 engine.getEngineName(),
                 engine.getVersion(),
                 Arrays.toString(engine.getDevices()),
                 System.getProperty(THREADS),
-                System.getProperty(INTEROP_THREADS));
+                System.getProperty(INTEROP_THREADS),
+                malloc);
         return engine;
     }
 
