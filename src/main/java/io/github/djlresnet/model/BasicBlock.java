@@ -8,11 +8,12 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.initializer.XavierInitializer;
-import ai.djl.nn.Parameter;
+import java.util.List;
 
 /**
  * The ResNet BasicBlock: conv3x3(stride) - BN - ReLU - conv3x3 - BN, added to the shortcut, then
@@ -37,30 +38,42 @@ public final class BasicBlock {
      */
     public static Block of(int inChannels, int outChannels, int stride, Shortcut shortcut) {
         SequentialBlock residual =
-                new SequentialBlock()
+                new ReleasingSequentialBlock()
                         .add(conv(outChannels, 3, stride))
                         .add(batchNorm())
                         .add(Activation.reluBlock())
                         .add(conv(outChannels, 3, 1))
                         .add(batchNorm());
         boolean shapeChanges = stride != 1 || inChannels != outChannels;
-        return new SequentialBlock()
+        // the shortcut's output is a new array unless it is the identity (the block's own input)
+        boolean freshShortcut = shortcut.projects(shapeChanges) || shapeChanges;
+        return new ReleasingSequentialBlock()
                 .add(
                         new ParallelBlock(
-                                branches -> new NDList(
-                                        branches.get(0).singletonOrThrow()
-                                                .add(branches.get(1).singletonOrThrow())),
-                                java.util.List.of(
+                                branches -> addBranches(branches, freshShortcut),
+                                List.of(
                                         residual,
                                         shortcutBranch(
                                                 inChannels, outChannels, stride, shortcut, shapeChanges))))
                 .add(Activation.reluBlock());
     }
 
+    /** residual + shortcut; the branch outputs are closed once summed (see ReleasingSequentialBlock). */
+    private static NDList addBranches(List<NDList> branches, boolean freshShortcut) {
+        NDArray residual = branches.get(0).singletonOrThrow();
+        NDArray shortcut = branches.get(1).singletonOrThrow();
+        NDArray sum = residual.add(shortcut);
+        residual.close();
+        if (freshShortcut) {
+            shortcut.close();
+        }
+        return new NDList(sum);
+    }
+
     private static Block shortcutBranch(
             int inChannels, int outChannels, int stride, Shortcut shortcut, boolean shapeChanges) {
         if (shortcut.projects(shapeChanges)) {
-            return new SequentialBlock().add(conv(outChannels, 1, stride)).add(batchNorm());
+            return new ReleasingSequentialBlock().add(conv(outChannels, 1, stride)).add(batchNorm());
         }
         if (!shapeChanges) {
             return LambdaBlock.singleton(x -> x, "identity");
@@ -82,7 +95,10 @@ public final class BasicBlock {
                             kept.getManager()
                                     .zeros(new Shape(s.get(0), extraChannels, s.get(2), s.get(3)),
                                             kept.getDataType(), kept.getDevice());
-                    return NDArrays.concat(new NDList(kept, zeros), 1);
+                    NDArray padded = NDArrays.concat(new NDList(kept, zeros), 1);
+                    kept.close();
+                    zeros.close();
+                    return padded;
                 },
                 "zeroPadShortcut");
     }

@@ -31,12 +31,12 @@ public final class ResNet {
     private ResNet() {}
 
     public static SequentialBlock build(ResNetConfig config) {
-        SequentialBlock net = new SequentialBlock().add(stem(config.stem()));
+        SequentialBlock net = new ReleasingSequentialBlock().add(stem(config.stem()));
         int in = 64;
         for (int stage = 0; stage < 4; stage++) {
             int out = ResNetConfig.WIDTHS.get(stage);
             int firstStride = stage == 0 ? 1 : 2;
-            SequentialBlock blocks = new SequentialBlock();
+            SequentialBlock blocks = new ReleasingSequentialBlock();
             for (int i = 0; i < config.blocksPerStage().get(stage); i++) {
                 blocks.add(BasicBlock.of(in, out, i == 0 ? firstStride : 1, config.shortcut()));
                 in = out;
@@ -47,7 +47,7 @@ public final class ResNet {
     }
 
     private static Block stem(Stem stem) {
-        SequentialBlock block = new SequentialBlock();
+        SequentialBlock block = new ReleasingSequentialBlock();
         if (stem == Stem.IMAGENET) {
             block.add(BasicBlock.conv(64, 7, 2));
         } else {
@@ -61,7 +61,7 @@ public final class ResNet {
     }
 
     private static Block head(int classes) {
-        return new SequentialBlock()
+        return new ReleasingSequentialBlock()
                 .add(Pool.globalAvgPool2dBlock())
                 .add(Blocks.batchFlattenBlock())
                 .add(Linear.builder().setUnits(classes).build());

@@ -62,27 +62,10 @@ public final class ModelExporter {
     public static Path export(
             Block block, ModelSpec spec, Path dir, String name, int epoch, ModelCard card, boolean overwrite) {
         Path target = dir.toAbsolutePath().normalize();
-        if (spec == null || card == null) {
-            throw new IllegalArgumentException("export needs the model spec and the model card");
-        }
-        check(block, spec, name, epoch);
+        check(block, spec, name, epoch, card);
         checkTarget(target, overwrite);
-        Path parent = target.getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(parent);
-            tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".partial-");
-            writeFolder(tmp, block, spec, name, epoch, card);
-            moveIntoPlace(tmp, target);
-            tmp = null;
-            return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot export the model to " + target + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                deleteQuietly(tmp);
-            }
-        }
+        return writeAndPlace(block, spec, name, epoch, card, target, target.getParent(),
+                "." + target.getFileName() + ".partial-", tmp -> moveIntoPlace(tmp, target));
     }
 
     /**
@@ -94,41 +77,58 @@ public final class ModelExporter {
     public static Path exportInto(
             Block block, ModelSpec spec, Path dir, String name, int epoch, ModelCard card) {
         Path target = dir.toAbsolutePath().normalize();
-        if (spec == null || card == null) {
-            throw new IllegalArgumentException("export needs the model spec and the model card");
-        }
-        check(block, spec, name, epoch);
+        check(block, spec, name, epoch, card);
+        return writeAndPlace(block, spec, name, epoch, card, target, target, ".export-",
+                tmp -> mergeInto(tmp, target, name, epoch));
+    }
+
+    /** How a finished temp folder takes its place. */
+    private interface Placement {
+        void place(Path tmp) throws IOException;
+    }
+
+    /** Writes the model into a temp folder under {@code tmpParent}, then places it. */
+    private static Path writeAndPlace(Block block, ModelSpec spec, String name, int epoch,
+            ModelCard card, Path target, Path tmpParent, String tmpPrefix, Placement placement) {
         Path tmp = null;
         try {
-            Files.createDirectories(target);
-            tmp = Files.createTempDirectory(target, ".export-");
+            Files.createDirectories(tmpParent);
+            tmp = Files.createTempDirectory(tmpParent, tmpPrefix);
             writeFolder(tmp, block, spec, name, epoch, card);
-            String params = ModelFolder.paramsFile(name, epoch);
-            try (Stream<Path> old = Files.list(target)) {
-                for (Path p : old.toList()) {
-                    String file = p.getFileName().toString();
-                    if (!file.equals(params) && file.matches(Pattern.quote(name) + "-\\d{4}\\.params")) {
-                        Files.delete(p);
-                    }
-                }
-            }
-            try (Stream<Path> files = Files.list(tmp)) {
-                for (Path f : files.toList()) {
-                    Files.move(f, target.resolve(f.getFileName().toString()),
-                            StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                }
-            }
+            placement.place(tmp);
             return target;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot export the model to " + target + ": " + e.getMessage(), e);
         } finally {
-            if (tmp != null) {
+            if (tmp != null && Files.exists(tmp)) {
                 deleteQuietly(tmp);
             }
         }
     }
 
-    private static void check(Block block, ModelSpec spec, String name, int epoch) {
+    /** Moves the model's files into a folder that holds other files too. */
+    private static void mergeInto(Path tmp, Path target, String name, int epoch) throws IOException {
+        String params = ModelFolder.paramsFile(name, epoch);
+        try (Stream<Path> old = Files.list(target)) {
+            for (Path p : old.toList()) {
+                String file = p.getFileName().toString();
+                if (!file.equals(params) && file.matches(Pattern.quote(name) + "-\\d{4}\\.params")) {
+                    Files.delete(p);
+                }
+            }
+        }
+        try (Stream<Path> files = Files.list(tmp)) {
+            for (Path f : files.toList()) {
+                Files.move(f, target.resolve(f.getFileName().toString()),
+                        StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+    }
+
+    private static void check(Block block, ModelSpec spec, String name, int epoch, ModelCard card) {
+        if (spec == null || card == null) {
+            throw new IllegalArgumentException("export needs the model spec and the model card");
+        }
         if (name == null || !ModelFolder.NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(
                     "model name must be letters, digits, '.', '_' or '-' (starting with a letter or digit), got '"

@@ -74,6 +74,7 @@ public final class Benchmark {
         }
     }
 
+    private final BatchStager stager = new BatchStager();
     private final Workload workload;
     private final boolean train;
     private final boolean realData;
@@ -128,7 +129,7 @@ public final class Benchmark {
     }
 
     private void step(Trainer trainer, MomentumSgd sgd, HostBatch hb) {
-        try (Batch batch = TrainingRun.toBatch(trainer.getManager().newSubManager(), hb, 0, 1)) {
+        try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, 0, 1)) {
             if (train) {
                 EasyTrain.trainBatch(trainer, batch);
                 TrainingRun.step(trainer, sgd);

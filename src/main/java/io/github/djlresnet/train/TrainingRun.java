@@ -3,9 +3,6 @@ package io.github.djlresnet.train;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
@@ -13,7 +10,6 @@ import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.translate.Batchifier;
 import io.github.djlresnet.data.BatchLoader;
 import io.github.djlresnet.data.Datasets;
 import io.github.djlresnet.data.HostBatch;
@@ -26,7 +22,6 @@ import io.github.djlresnet.serving.ModelExporter;
 import io.github.djlresnet.serving.ModelSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -56,6 +51,7 @@ public final class TrainingRun implements AutoCloseable {
     private final BatchLoader trainLoader;
     private final BatchLoader validationLoader;
     private final MetricsLog metrics;
+    private final BatchStager stager = new BatchStager();
     private Checkpoint.State state;
 
     /**
@@ -176,7 +172,7 @@ public final class TrainingRun implements AutoCloseable {
             HostBatch hb = it.next();
             lr = schedule.at(epoch - 1 + (double) step / batches);
             sgd.setLearningRate(lr);
-            try (Batch batch = toBatch(trainer.getManager().newSubManager(), hb, step, batches)) {
+            try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, step, batches)) {
                 EasyTrain.trainBatch(trainer, batch);
                 step(trainer, optimizer);
             } catch (ai.djl.TrainingDivergedException e) {
@@ -215,7 +211,7 @@ public final class TrainingRun implements AutoCloseable {
         int step = 0;
         try (NoGrad noGrad = new NoGrad()) {
             while (it.hasNext()) {
-                try (Batch batch = toBatch(trainer.getManager().newSubManager(), it.next(), step++,
+                try (Batch batch = stager.stage(trainer.getManager().newSubManager(), it.next(), step++,
                         batches)) {
                     EasyTrain.validateBatch(trainer, batch);
                 }
@@ -255,15 +251,6 @@ public final class TrainingRun implements AutoCloseable {
         return f == null ? Double.NaN : f;
     }
 
-    /** Copies a host batch into NDArrays owned by a per-step manager, closed with the batch. */
-    static Batch toBatch(NDManager manager, HostBatch hb, int step, int steps) {
-        NDArray x = manager.create(FloatBuffer.wrap(hb.data()),
-                new Shape(hb.size(), hb.channels(), hb.height(), hb.width()));
-        NDArray y = manager.create(hb.labels());
-        return new Batch(manager, new NDList(x), new NDList(y), hb.size(), Batchifier.STACK,
-                Batchifier.STACK, step, steps);
-    }
-
     public Model model() {
         return model;
     }
@@ -278,6 +265,11 @@ public final class TrainingRun implements AutoCloseable {
 
     public RunFolder folder() {
         return folder;
+    }
+
+    /** Stages host batches for this run's trainer (one batch in flight at a time). */
+    public BatchStager stager() {
+        return stager;
     }
 
     public LoadedData data() {
@@ -302,6 +294,8 @@ public final class TrainingRun implements AutoCloseable {
 
     @Override
     public void close() {
+        trainLoader.close();
+        validationLoader.close();
         trainer.close();
         model.close();
     }

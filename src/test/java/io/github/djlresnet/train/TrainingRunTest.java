@@ -145,7 +145,7 @@ class TrainingRunTest {
             var hb = new io.github.djlresnet.data.BatchLoader(run.data().train(),
                     run.data().normalization(), 0, 16, false, false, 1, 1).epoch(0).next();
             float before = batchLoss(run, hb);
-            try (var batch = TrainingRun.toBatch(run.trainer().getManager().newSubManager(), hb, 0, 1)) {
+            try (var batch = run.stager().stage(run.trainer().getManager().newSubManager(), hb, 0, 1)) {
                 ai.djl.training.EasyTrain.trainBatch(run.trainer(), batch);
                 run.trainer().step();
             }
@@ -155,7 +155,7 @@ class TrainingRunTest {
     }
 
     private static float batchLoss(TrainingRun run, io.github.djlresnet.data.HostBatch hb) {
-        try (var batch = TrainingRun.toBatch(run.trainer().getManager().newSubManager(), hb, 0, 1);
+        try (var batch = run.stager().stage(run.trainer().getManager().newSubManager(), hb, 0, 1);
                 NoGrad g = new NoGrad()) {
             // training-mode forward (batch statistics), as the step itself sees the batch
             var pred = run.trainer().forward(batch.getData());
