@@ -43,6 +43,10 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "real: Fashion-MNIST through the data pipeline with augmentation (w28g only) (default: ${DEFAULT-VALUE}).")
     String data;
 
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
+            description = "Threads preparing batches for --data real (default: ${DEFAULT-VALUE}).")
+    int workers;
+
     @Option(names = "--rss-every", defaultValue = "0", paramLabel = "K",
             description = "Also print the resident memory every K steps to stderr (leak check).")
     int rssEvery;
@@ -62,7 +66,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             throw new UserError("--seconds and --steps must not be negative");
         }
         int warm = warmup >= 0 ? warmup : (w == Benchmark.Workload.W224 ? 3 : 5);
-        Benchmark.Result result = new Benchmark(w, m.equals("train"), d.equals("real")).run(
+        Benchmark.Result result = new Benchmark(w, m.equals("train"), d.equals("real"), workers).run(
                 warm, steps, seconds,
                 step -> {
                     if (rssEvery > 0 && step % rssEvery == 0) {

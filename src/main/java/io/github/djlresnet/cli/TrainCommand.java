@@ -111,8 +111,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "cpu, gpu (all GPUs) or a number of GPUs (default: ${DEFAULT-VALUE}).")
     String devices;
 
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
-            description = "Threads preparing batches ahead of the trainer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
+            description = "Threads preparing batches ahead of the trainer; more than 1 competes with LibTorch on small machines (default: ${DEFAULT-VALUE}).")
     int workers;
 
     @Option(names = "--output", paramLabel = "DIR",

@@ -78,20 +78,23 @@ public final class Benchmark {
     private final Workload workload;
     private final boolean train;
     private final boolean realData;
+    private final int workers;
 
     /**
      * @param workload the input size and batch
      * @param train training steps (else inference)
      * @param realData feed Fashion-MNIST through the data pipeline (w28g only) instead of one
      *     synthetic batch
+     * @param workers threads preparing real batches
      */
-    public Benchmark(Workload workload, boolean train, boolean realData) {
+    public Benchmark(Workload workload, boolean train, boolean realData, int workers) {
         if (realData && workload != Workload.W28G) {
             throw new IllegalArgumentException("--data real is available for w28g (Fashion-MNIST) only");
         }
         this.workload = workload;
         this.train = train;
         this.realData = realData;
+        this.workers = workers;
     }
 
     /**
@@ -147,7 +150,7 @@ public final class Benchmark {
         if (realData) {
             LoadedData data = Datasets.load(new DataOptions("fashion-mnist", null, 0, 0, 1, 0));
             BatchLoader loader = new BatchLoader(data.train(), data.normalization(), 0,
-                    workload.batch, true, train, 1, 2);
+                    workload.batch, true, train, 1, workers);
             return new Iterator<>() {
                 int epoch = 0;
                 Iterator<HostBatch> current = loader.epoch(epoch);

@@ -63,7 +63,7 @@ public record TrainOptions(
     public static TrainOptions defaults() {
         return new TrainOptions(
                 DataOptions.DEFAULT_DATASET, null, 34, Shortcut.B, Stem.IMAGENET, 0, 3, 64, "sgd",
-                0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 42, 0, 0, true, "cpu", 2);
+                0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 42, 0, 0, true, "cpu", 1);
     }
 
     public DataOptions dataOptions() {

@@ -123,6 +123,40 @@ class TrainCommandTest {
         }
     }
 
+    @Test
+    void trainsOnAnImageFolderWithASeededSplit() throws Exception {
+        // three classes of 32x32 PNGs: real Fashion-MNIST images of classes 0, 1 and 7, padded
+        var mini = io.github.djlresnet.data.Datasets.load(io.github.djlresnet.data.DataOptions.defaults());
+        var images = mini.train();
+        Path root = tmp.resolve("folder");
+        int[] classes = {0, 1, 7};
+        int[] written = new int[3];
+        for (int i = 0; i < images.size() && (written[0] + written[1] + written[2]) < 48; i++) {
+            int c = java.util.Arrays.binarySearch(classes, images.labels()[i]);
+            if (c < 0 || written[c] == 16) {
+                continue;
+            }
+            var png = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 28; y++) {
+                for (int x = 0; x < 28; x++) {
+                    int v = images.pixels()[i * 784 + y * 28 + x] & 0xff;
+                    png.getRaster().setSample(x + 2, y + 2, 0, v);
+                }
+            }
+            Path dir = Files.createDirectories(root.resolve(images.synset().get(classes[c]).replace('/', '-')));
+            javax.imageio.ImageIO.write(png, "png", dir.resolve(written[c]++ + ".png").toFile());
+        }
+        Path out = tmp.resolve("folder-run");
+        Outcome o = train("--dataset", "folder:" + root, "--val-split", "0.25", "--epochs", "1",
+                "--depth", "18", "--batch-size", "12", "--output", out.toString());
+        assertEquals(0, o.code(), o.err());
+        assertEquals(List.of("Sneaker", "T-shirt-top", "Trouser"), Files.readAllLines(out.resolve("synset.txt")));
+        try (var model = io.github.djlresnet.serving.ModelLoader.classifier(out)) {
+            assertTrue(model.getBlock().isInitialized());
+        }
+        assertTrue(Files.readString(out.resolve("serving.properties")).contains("flag=COLOR"));
+    }
+
     private static void copyTree(Path from, Path to) throws Exception {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {
