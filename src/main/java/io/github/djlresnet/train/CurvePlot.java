@@ -19,6 +19,10 @@ public final class CurvePlot {
         System.setProperty("java.awt.headless", "true");
         XYChart loss = chart(title + " - loss", "loss");
         XYChart accuracy = chart(title + " - accuracy", "accuracy");
+        // early epochs' validation loss can be 100x the rest (BN statistics still settling)
+        loss.getStyler().setYAxisLogarithmic(true);
+        loss.setYAxisTitle("loss (log scale)");
+        accuracy.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
         addSeries(loss, "train", rows, EpochStats::trainLoss);
         addSeries(loss, "validation", rows, EpochStats::validationLoss);
         addSeries(accuracy, "train", rows, EpochStats::trainAccuracy);
