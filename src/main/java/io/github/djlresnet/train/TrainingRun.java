@@ -154,8 +154,8 @@ public final class TrainingRun implements AutoCloseable {
                     : new Checkpoint.State(epoch, state.bestAccuracy(), state.bestEpoch());
             Checkpoint.save(folder.lastCheckpoint(), model.getBlock(), sgd, state);
             if (best) {
-                Files.copy(folder.lastCheckpoint(), folder.bestCheckpoint(),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                // atomically too: a run stopped mid-copy must not leave a torn best checkpoint
+                AtomicFiles.write(folder.bestCheckpoint(), out -> Files.copy(folder.lastCheckpoint(), out));
             }
         }
         return last;
@@ -274,18 +274,6 @@ public final class TrainingRun implements AutoCloseable {
 
     public LoadedData data() {
         return data;
-    }
-
-    public ResNetConfig config() {
-        return config;
-    }
-
-    public int imageSide() {
-        return imageSide;
-    }
-
-    public TrainOptions options() {
-        return options;
     }
 
     public Checkpoint.State state() {
