@@ -127,7 +127,19 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainingRun run;
         if (resume != null) {
-            boolean epochsGiven = spec.commandLine().getParseResult().hasMatchedOption("--epochs");
+            var parsed = spec.commandLine().getParseResult();
+            // a resumed run keeps its own settings; say so rather than ignore what was asked
+            for (var option : parsed.matchedOptions()) {
+                String name = option.longestName();
+                if (!name.equals("--resume") && !name.equals("--epochs")) {
+                    throw new UserError(name + " cannot be combined with --resume: a resumed run"
+                            + " keeps its settings (only --epochs may change)");
+                }
+            }
+            boolean epochsGiven = parsed.hasMatchedOption("--epochs");
+            if (epochsGiven && epochs < 1) {
+                throw new UserError("--epochs must be at least 1, got " + epochs);
+            }
             run = TrainingRun.resume(resume, epochsGiven ? epochs : 0);
         } else {
             TrainOptions options = new TrainOptions(dataset, dataDir, depth, Shortcut.parse(shortcut),
@@ -137,9 +149,14 @@ final class TrainCommand implements Callable<Integer> {
             run = TrainingRun.start(options, output != null ? output : defaultOutput());
         }
         try (run) {
+            int done = run.state().epochsDone();
             EpochStats last = run.run();
-            run.export(commandLine());
             var out = spec.commandLine().getOut();
+            if (run.state().epochsDone() == done) {
+                throw new UserError("nothing to train: " + run.folder().dir() + " already has "
+                        + done + " epochs; pass a larger --epochs to continue it");
+            }
+            run.export(commandLine());
             out.printf(Locale.ROOT, "model saved to %s%n", run.folder().dir().toAbsolutePath());
             if (last != null) {
                 out.printf(Locale.ROOT, "final validation accuracy %.4f (epoch %d)%n",

@@ -58,11 +58,14 @@ class TrainCommandTest {
             {"--output", file.resolve("run").toString()},
             {"--output", run.toString()},
             {"--epochs", "many"},
+            {"--resume", run.toString(), "--batch-size", "0"},
+            {"--resume", run.toString()},
         };
         String[] expected = {
             "--epochs must be at least 1", "--batch-size must be at least 1", "unknown dataset",
             "shortcut must be one of A, B, C", "it is not a training run",
             "cannot create output folder", "already exists and is not empty", "--epochs",
+            "--batch-size cannot be combined with --resume", "nothing to train",
         };
         for (int i = 0; i < cases.length; i++) {
             List<String> args = new ArrayList<>(List.of(cases[i]));
