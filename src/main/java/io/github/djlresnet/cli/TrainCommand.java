@@ -107,6 +107,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-augment", description = "Turn off random crop (4-pixel padding) and horizontal flip.")
     boolean noAugment;
 
+    @Option(names = "--track-test",
+            description = "Also measure test-set accuracy after every epoch, for time-to-accuracy reports; it is logged and plotted, never used to pick a checkpoint.")
+    boolean trackTest;
+
     @Option(names = "--devices", defaultValue = "cpu", paramLabel = "cpu|gpu|N",
             description = "cpu, gpu (all GPUs) or a number of GPUs (default: ${DEFAULT-VALUE}).")
     String devices;
@@ -145,7 +149,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainOptions options = new TrainOptions(dataset, dataDir, depth, Shortcut.parse(shortcut),
                     Stem.parse(stem), imageSize, epochs, batchSize, optimizer, lr, momentum,
                     weightDecay, LrSchedule.Kind.parse(lrSchedule), warmupEpochs, seed, limit,
-                    valSplit, !noAugment, devices, workers);
+                    valSplit, !noAugment, devices, workers, trackTest);
             run = TrainingRun.start(options, output != null ? output : defaultOutput());
         }
         try (run) {

@@ -10,7 +10,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** curves.png: loss and accuracy per epoch, train vs validation, side by side (XChart). */
+/** curves.png: loss and accuracy per epoch, train vs validation (and test when tracked), side by side (XChart). */
 public final class CurvePlot {
 
     private CurvePlot() {}
@@ -27,6 +27,7 @@ public final class CurvePlot {
         addSeries(loss, "validation", rows, EpochStats::validationLoss);
         addSeries(accuracy, "train", rows, EpochStats::trainAccuracy);
         addSeries(accuracy, "validation", rows, EpochStats::validationAccuracy);
+        addSeries(accuracy, "test (reported only)", rows, EpochStats::testAccuracy);
         // write next to the target, then rename, so a viewer never sees half a PNG
         AtomicFiles.write(
                 png,

@@ -35,7 +35,8 @@ public record TrainOptions(
         double valSplit,
         boolean augment,
         String devices,
-        int workers) {
+        int workers,
+        boolean trackTest) {
 
     public TrainOptions {
         check(epochs >= 1, "--epochs must be at least 1, got " + epochs);
@@ -63,7 +64,7 @@ public record TrainOptions(
     public static TrainOptions defaults() {
         return new TrainOptions(
                 DataOptions.DEFAULT_DATASET, null, 34, Shortcut.B, Stem.IMAGENET, 0, 3, 64, "sgd",
-                0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 42, 0, 0, true, "cpu", 1);
+                0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 42, 0, 0, true, "cpu", 1, false);
     }
 
     public DataOptions dataOptions() {
@@ -78,7 +79,7 @@ public record TrainOptions(
     public TrainOptions withEpochs(int newEpochs) {
         return new TrainOptions(dataset, dataDir, depth, shortcut, stem, imageSize, newEpochs,
                 batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs, seed,
-                limit, valSplit, augment, devices, workers);
+                limit, valSplit, augment, devices, workers, trackTest);
     }
 
     public void save(Path file) throws IOException {
@@ -105,6 +106,7 @@ public record TrainOptions(
         p.setProperty("augment", String.valueOf(augment));
         p.setProperty("devices", devices);
         p.setProperty("workers", String.valueOf(workers));
+        p.setProperty("trackTest", String.valueOf(trackTest));
         AtomicFiles.write(file, (OutputStream out) -> p.store(out, "djl-resnet training run"));
     }
 
@@ -133,7 +135,9 @@ public record TrainOptions(
                     Double.parseDouble(p.getProperty("valSplit")),
                     Boolean.parseBoolean(p.getProperty("augment")),
                     p.getProperty("devices"),
-                    Integer.parseInt(p.getProperty("workers")));
+                    Integer.parseInt(p.getProperty("workers")),
+                    // absent in runs made before the option existed
+                    Boolean.parseBoolean(p.getProperty("trackTest", "false")));
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException(
                     file + " is not a readable run settings file: " + e.getMessage());

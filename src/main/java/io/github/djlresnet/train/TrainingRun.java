@@ -3,6 +3,8 @@ package io.github.djlresnet.train;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
@@ -50,6 +52,7 @@ public final class TrainingRun implements AutoCloseable {
     private final Optimizer optimizer;
     private final BatchLoader trainLoader;
     private final BatchLoader validationLoader;
+    private final BatchLoader testLoader; // null unless --track-test
     private final MetricsLog metrics;
     private final BatchStager stager = new BatchStager();
     private Checkpoint.State state;
@@ -110,7 +113,11 @@ public final class TrainingRun implements AutoCloseable {
         validationLoader = new BatchLoader(data.validation(), data.normalization(),
                 options.imageSize(), options.batchSize(), false, false, options.seed(),
                 options.workers());
-
+        testLoader = options.trackTest()
+                ? new BatchLoader(Datasets.loadTest(options.dataOptions()), data.normalization(),
+                        options.imageSize(), options.batchSize(), false, false, options.seed(),
+                        options.workers())
+                : null;
     }
 
     /** A fresh run writing into a new run folder. */
@@ -183,6 +190,7 @@ public final class TrainingRun implements AutoCloseable {
         }
         double trainSeconds = (System.nanoTime() - start) / 1e9;
         validate();
+        double testAccuracy = testLoader == null ? Double.NaN : testAccuracy();
         trainer.notifyListeners(listener -> listener.onEpoch(trainer));
         var evals = trainer.getTrainingResult().getEvaluations();
         double epochSeconds = (System.nanoTime() - start) / 1e9;
@@ -190,7 +198,8 @@ public final class TrainingRun implements AutoCloseable {
                 value(evals.get("train_loss")), value(evals.get("train_accuracy")),
                 value(evals.get("train_top5")), value(evals.get("validate_loss")),
                 value(evals.get("validate_accuracy")), value(evals.get("validate_top5")), lr,
-                images / trainSeconds, epochSeconds, metrics.elapsedSeconds() + epochSeconds);
+                images / trainSeconds, epochSeconds, metrics.elapsedSeconds() + epochSeconds,
+                testAccuracy);
     }
 
     /** The optimizer step: SGD's own in-place step, or the Trainer's for other optimizers. */
@@ -217,6 +226,31 @@ public final class TrainingRun implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Top-1 accuracy on the test set, outside the Trainer's evaluators so that it cannot mix with
+     * the validation numbers that choose the best checkpoint.
+     */
+    private double testAccuracy() {
+        int batches = testLoader.batchesPerEpoch();
+        Iterator<HostBatch> it = testLoader.epoch(0);
+        int step = 0;
+        long correct = 0;
+        long total = 0;
+        try (NoGrad noGrad = new NoGrad()) {
+            while (it.hasNext()) {
+                try (Batch batch = stager.stage(trainer.getManager().newSubManager(), it.next(), step++,
+                        batches)) {
+                    NDArray logits = trainer.evaluate(batch.getData()).singletonOrThrow();
+                    NDArray labels = batch.getLabels().singletonOrThrow();
+                    correct += logits.argMax(1).toType(DataType.INT64, false)
+                            .eq(labels.toType(DataType.INT64, false)).countNonzero().getLong();
+                    total += labels.size();
+                }
+            }
+        }
+        return total == 0 ? Double.NaN : (double) correct / total;
     }
 
     /**
@@ -284,6 +318,9 @@ public final class TrainingRun implements AutoCloseable {
     public void close() {
         trainLoader.close();
         validationLoader.close();
+        if (testLoader != null) {
+            testLoader.close();
+        }
         trainer.close();
         model.close();
     }

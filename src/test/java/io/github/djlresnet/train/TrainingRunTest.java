@@ -35,7 +35,7 @@ class TrainingRunTest {
     static TrainOptions small(int epochs, float lr) {
         return new TrainOptions("fashion-mnist-mini", null, 18, Shortcut.B, Stem.IMAGENET, 0,
                 epochs, 32, "sgd", lr, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 7, 128, 0, true,
-                "cpu", 2);
+                "cpu", 2, false);
     }
 
     @Test
@@ -60,6 +60,30 @@ class TrainingRunTest {
                 Files.readAllLines(dir.resolve("synset.txt")).subList(0, 2));
         assertTrue(Files.isRegularFile(dir.resolve("checkpoints/last.ckpt")));
         assertTrue(Files.isRegularFile(dir.resolve("checkpoints/best.ckpt")));
+    }
+
+    @Test
+    void trackedTestAccuracyIsMeasuredOnTheTestImagesWithoutTouchingSelection() throws Exception {
+        // with no --val-split the validation set is the test set (same first 128 images), so the
+        // separately measured test accuracy must equal the Trainer's validation accuracy exactly
+        TrainOptions base = small(1, 0.05f);
+        TrainOptions tracked = new TrainOptions(base.dataset(), null, 18, Shortcut.B, Stem.IMAGENET,
+                0, 1, 32, "sgd", 0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 7, 128, 0, true,
+                "cpu", 2, true);
+        Path dir = tmp.resolve("tracked");
+        EpochStats stats;
+        try (TrainingRun run = TrainingRun.start(tracked, dir)) {
+            stats = run.run();
+        }
+        assertEquals(stats.validationAccuracy(), stats.testAccuracy(), 1e-9);
+        List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
+        assertTrue(csv.get(0).endsWith(",test_accuracy"), csv.get(0));
+        assertEquals(String.format(java.util.Locale.ROOT, "%.6f", stats.testAccuracy()),
+                csv.get(1).substring(csv.get(1).lastIndexOf(',') + 1));
+        assertTrue(TrainOptions.load(dir.resolve("run.properties")).trackTest());
+        try (TrainingRun run = TrainingRun.start(base, tmp.resolve("untracked"))) {
+            assertTrue(Double.isNaN(run.run().testAccuracy()), "not measured unless asked");
+        }
     }
 
     @Test
@@ -126,7 +150,7 @@ class TrainingRunTest {
         TrainOptions.load(dir.resolve("run.properties"));
         TrainOptions wild = new TrainOptions("fashion-mnist-mini", null, 18, Shortcut.B,
                 Stem.IMAGENET, 0, 3, 32, "sgd", 1e12f, 0.9f, 1e-4f, LrSchedule.Kind.CONSTANT, 0, 7,
-                128, 0, true, "cpu", 2);
+                128, 0, true, "cpu", 2, false);
         wild.save(dir.resolve("run.properties"));
         try (TrainingRun run = TrainingRun.resume(dir, 0)) {
             TrainingRun.TrainingDiverged e = assertThrows(TrainingRun.TrainingDiverged.class, run::run);
