@@ -212,17 +212,21 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     private void validate() {
-        if (data.validation().size() == 0) {
-            return;
+        if (data.validation().size() > 0) {
+            inference(validationLoader, batch -> EasyTrain.validateBatch(trainer, batch));
         }
-        int batches = validationLoader.batchesPerEpoch();
-        Iterator<HostBatch> it = validationLoader.epoch(0);
+    }
+
+    /** Runs {@code action} on every batch of {@code loader} in order, with autograd off. */
+    private void inference(BatchLoader loader, java.util.function.Consumer<Batch> action) {
+        int batches = loader.batchesPerEpoch();
+        Iterator<HostBatch> it = loader.epoch(0);
         int step = 0;
         try (NoGrad noGrad = new NoGrad()) {
             while (it.hasNext()) {
                 try (Batch batch = stager.stage(trainer.getManager().newSubManager(), it.next(), step++,
                         batches)) {
-                    EasyTrain.validateBatch(trainer, batch);
+                    action.accept(batch);
                 }
             }
         }
@@ -233,24 +237,15 @@ public final class TrainingRun implements AutoCloseable {
      * the validation numbers that choose the best checkpoint.
      */
     private double testAccuracy() {
-        int batches = testLoader.batchesPerEpoch();
-        Iterator<HostBatch> it = testLoader.epoch(0);
-        int step = 0;
-        long correct = 0;
-        long total = 0;
-        try (NoGrad noGrad = new NoGrad()) {
-            while (it.hasNext()) {
-                try (Batch batch = stager.stage(trainer.getManager().newSubManager(), it.next(), step++,
-                        batches)) {
-                    NDArray logits = trainer.evaluate(batch.getData()).singletonOrThrow();
-                    NDArray labels = batch.getLabels().singletonOrThrow();
-                    correct += logits.argMax(1).toType(DataType.INT64, false)
-                            .eq(labels.toType(DataType.INT64, false)).countNonzero().getLong();
-                    total += labels.size();
-                }
-            }
-        }
-        return total == 0 ? Double.NaN : (double) correct / total;
+        long[] correctAndTotal = new long[2];
+        inference(testLoader, batch -> {
+            NDArray logits = trainer.evaluate(batch.getData()).singletonOrThrow();
+            NDArray labels = batch.getLabels().singletonOrThrow();
+            correctAndTotal[0] += logits.argMax(1).toType(DataType.INT64, false)
+                    .eq(labels.toType(DataType.INT64, false)).countNonzero().getLong();
+            correctAndTotal[1] += labels.size();
+        });
+        return correctAndTotal[1] == 0 ? Double.NaN : (double) correctAndTotal[0] / correctAndTotal[1];
     }
 
     /**
