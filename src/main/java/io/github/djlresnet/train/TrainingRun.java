@@ -65,6 +65,7 @@ public final class TrainingRun implements AutoCloseable {
         this.options = options;
         EngineSetup.engine();
         data = Datasets.load(options.dataOptions());
+        ImageSet test = options.trackTest() ? Datasets.loadTest(options.dataOptions()) : null;
         ImageSet train = data.train();
         imageSide = options.imageSize() > 0 ? options.imageSize() : train.height();
         config = new ResNetConfig(options.depth(), data.classes(), train.channels(), options.stem(),
@@ -113,11 +114,9 @@ public final class TrainingRun implements AutoCloseable {
         validationLoader = new BatchLoader(data.validation(), data.normalization(),
                 options.imageSize(), options.batchSize(), false, false, options.seed(),
                 options.workers());
-        testLoader = options.trackTest()
-                ? new BatchLoader(Datasets.loadTest(options.dataOptions()), data.normalization(),
-                        options.imageSize(), options.batchSize(), false, false, options.seed(),
-                        options.workers())
-                : null;
+        testLoader = test == null ? null : new BatchLoader(test, data.normalization(),
+                options.imageSize(), options.batchSize(), false, false, options.seed(),
+                options.workers());
     }
 
     /** A fresh run writing into a new run folder. */

@@ -158,6 +158,14 @@ class TrainCommandTest {
             assertTrue(model.getBlock().isInitialized());
         }
         assertTrue(Files.readString(out.resolve("serving.properties")).contains("flag=COLOR"));
+
+        // --track-test on a folder without test/: refused before any run folder is made
+        Path tracked = tmp.resolve("folder-run-tracked");
+        Outcome bad = train("--dataset", "folder:" + root, "--val-split", "0.25", "--epochs", "1",
+                "--depth", "18", "--track-test", "--output", tracked.toString());
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().startsWith("error: ") && bad.err().contains("has no test/ subfolder"), bad.err());
+        assertFalse(Files.exists(tracked), "no half-made run folder");
     }
 
     private static void copyTree(Path from, Path to) throws Exception {
