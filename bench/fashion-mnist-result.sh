@@ -14,6 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 stage=${1:-all}
 out=${2:-models/fashion-mnist-result}
+case $stage in
+  main|shortcuts|report|all) ;;
+  *) echo "usage: $0 [main|shortcuts|report|all] [OUT_DIR]" >&2; exit 2 ;;
+esac
 mkdir -p "$out"
 
 djl() { mvn -q -B compile exec:java -Dexec.args="$*"; }
@@ -51,10 +55,6 @@ report() {
   done
 }
 
-case $stage in
-  main|shortcuts|report|all) ;;
-  *) echo "usage: $0 [main|shortcuts|report|all] [OUT_DIR]" >&2; exit 2 ;;
-esac
 if [ "$stage" = main ] || [ "$stage" = all ]; then
   train_once "$out/main" $RECIPE
   [ -d "$out/main-test" ] || djl evaluate --model "$out/main" --dataset fashion-mnist --split test --output "$out/main-test"

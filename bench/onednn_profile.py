@@ -43,7 +43,6 @@ def run(command):
     if out.returncode != 0:
         sys.exit("failed: " + " ".join(command) + "\n" + out.stderr[-2000:])
     times = collections.Counter()
-    calls = collections.Counter()
     result = None
     for line in out.stdout.splitlines() + out.stderr.splitlines():
         if line.startswith("{"):
@@ -57,10 +56,9 @@ def run(command):
         try:
             key = (fields[i + 2], fields[i + 4], fields[i + 3])
             times[key] += float(fields[-1])
-            calls[key] += 1
         except (IndexError, ValueError):
             continue
-    return result, times, calls
+    return result, times
 
 
 def main():
@@ -74,17 +72,15 @@ def main():
                           ("pytorch", peer_command(a.workload, a.steps, a.warmup))):
         sides[name] = run(command)
     # verbose lines cover warm-up and timed steps alike: report per executed step
-    for name, (result, times, calls) in sides.items():
+    for name, (result, times) in sides.items():
         total_steps = a.steps + a.warmup
         step_ms = 1000 * result["seconds"] / result["steps"]
         dnnl_ms = sum(times.values()) / total_steps
         print(f"{name}: {step_ms:.0f} ms a timed step; oneDNN {dnnl_ms:.0f} ms a step "
               f"(averaged over all {total_steps} steps); the rest {step_ms - dnnl_ms:.0f} ms")
-    keys = sorted(set(sides["djl"][1]) | set(sides["pytorch"][1]),
-                  key=lambda k: -(sides["djl"][1][k] + sides["pytorch"][1][k]))
     print(f"{'primitive':<14} {'direction':<18} {'impl (djl | pytorch)':<40} {'djl ms/step':>11} {'pt ms/step':>11}")
     rows = collections.defaultdict(lambda: [0.0, 0.0, set(), set()])
-    for k in keys:
+    for k in set(sides["djl"][1]) | set(sides["pytorch"][1]):
         row = rows[(k[0], k[1])]
         for j, name in enumerate(("djl", "pytorch")):
             t = sides[name][1][k]
