@@ -40,7 +40,13 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        int code = execute(args);
+        boolean helpOnly = args.length == 0 || java.util.Arrays.stream(args).anyMatch(
+                a -> a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version") || a.equals("help"));
+        // LibTorch's big tensors need glibc's single-arena setting, which only a fresh process gets
+        java.util.OptionalInt relaunched = helpOnly
+                ? java.util.OptionalInt.empty()
+                : io.github.djlresnet.train.MallocArenaRelaunch.relaunch(Main.class, args);
+        int code = relaunched.isPresent() ? relaunched.getAsInt() : execute(args);
         if (code != 0) {
             System.exit(code);
         }

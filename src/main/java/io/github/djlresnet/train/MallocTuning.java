@@ -7,13 +7,15 @@ import com.sun.jna.Platform;
 /**
  * Keeps glibc's malloc from handing LibTorch's freed tensor memory straight back to the kernel.
  *
- * <p>A training step allocates and frees tens of MB of activations and gradients. By default glibc
- * serves blocks above a (dynamic) threshold with fresh mmaps, and trims freed memory from the
- * per-thread arenas that JVM threads use, so every step faults its memory in again: measured on
- * w28g training, 3-5x the page faults of PyTorch and about a quarter of the speed lost. Raising
- * the mmap and trim thresholds keeps that memory in the process for reuse, as PyTorch's main-thread
- * arena effectively does. Skipped when the user sets {@code MALLOC_MMAP_THRESHOLD_} or
- * {@code MALLOC_TRIM_THRESHOLD_} themselves, or {@code -Ddjlresnet.malloc=default}.
+ * <p>A training step allocates and frees tens to hundreds of MB of activations and gradients. By
+ * default glibc serves blocks above a (dynamic) threshold with fresh mmaps and trims freed memory,
+ * so every step faults its memory in again: measured on w28g training, 3-5x the page faults of
+ * PyTorch and about a quarter of the speed lost. An mmap threshold of 1 GiB (above any activation
+ * of the benchmark workloads; a 224 px batch of 32 has 103 MB ones) and no trimming keep that memory
+ * in the process for reuse. Fully effective with one arena ({@link MallocArenaRelaunch}): a
+ * secondary arena cannot hold blocks above 64 MiB whatever the threshold. Skipped when the user
+ * sets {@code MALLOC_MMAP_THRESHOLD_} or {@code MALLOC_TRIM_THRESHOLD_} themselves, or
+ * {@code -Ddjlresnet.malloc=default}.
  */
 final class MallocTuning {
 
@@ -22,14 +24,19 @@ final class MallocTuning {
 
     private static final int M_MMAP_THRESHOLD = -3;
 
-    static final int MMAP_THRESHOLD = 64 << 20;
+    static final int MMAP_THRESHOLD = 1 << 30;
 
-    static final int TRIM_THRESHOLD = 128 << 20;
+    static final int TRIM_THRESHOLD = Integer.MAX_VALUE;
 
     private MallocTuning() {}
 
     /** Applies the tuning where it can; returns what was done, for the engine log line. */
     static String apply() {
+        String arenas = System.getenv(MallocArenaRelaunch.ARENA_MAX);
+        return thresholds() + (arenas == null ? "" : ", arenas " + arenas);
+    }
+
+    private static String thresholds() {
         if (!Platform.isLinux() || "default".equals(System.getProperty("djlresnet.malloc"))) {
             return "default";
         }
@@ -41,7 +48,7 @@ final class MallocTuning {
             Function mallopt = NativeLibrary.getInstance("c").getFunction("mallopt");
             boolean ok = mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, MMAP_THRESHOLD}) == 1
                     & mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, TRIM_THRESHOLD}) == 1;
-            return ok ? "keeps freed memory (mmap/trim thresholds 64/128 MiB)" : "default (mallopt refused)";
+            return ok ? "keeps freed memory (mmap threshold 1 GiB, no trim)" : "default (mallopt refused)";
         } catch (UnsatisfiedLinkError e) {
             return "default (no glibc mallopt)"; // musl and others: nothing to tune
         }
