@@ -1,5 +1,8 @@
 package io.github.djlresnet.cli;
 
+import io.github.djlresnet.train.MallocArenaRelaunch;
+import java.util.List;
+import java.util.OptionalInt;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -40,12 +43,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        boolean helpOnly = args.length == 0 || java.util.Arrays.stream(args).anyMatch(
-                a -> a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version") || a.equals("help"));
+        boolean helpOnly = args.length == 0
+                || List.of(args).stream().anyMatch(List.of("-h", "--help", "-V", "--version", "help")::contains);
         // LibTorch's big tensors need glibc's single-arena setting, which only a fresh process gets
-        java.util.OptionalInt relaunched = helpOnly
-                ? java.util.OptionalInt.empty()
-                : io.github.djlresnet.train.MallocArenaRelaunch.relaunch(Main.class, args);
+        OptionalInt relaunched = helpOnly ? OptionalInt.empty() : MallocArenaRelaunch.relaunch(Main.class, args);
         int code = relaunched.isPresent() ? relaunched.getAsInt() : execute(args);
         if (code != 0) {
             System.exit(code);
