@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -217,7 +218,7 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     /** Runs {@code action} on every batch of {@code loader} in order, with autograd off. */
-    private void inference(BatchLoader loader, java.util.function.Consumer<Batch> action) {
+    private void inference(BatchLoader loader, Consumer<Batch> action) {
         int batches = loader.batchesPerEpoch();
         Iterator<HostBatch> it = loader.epoch(0);
         int step = 0;
