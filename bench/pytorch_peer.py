@@ -9,7 +9,7 @@ workloads as the Java `benchmark` command, and prints ONE JSON line on stdout:
 Usage (run with Debian's /usr/bin/python3 + python3-torch/python3-torchvision):
   pytorch_peer.py --workload w224|w32|w28g --mode train|infer
                   [--seconds N | --steps N] [--warmup K] [--threads T]
-                  [--rss-every K] [--seed S]
+                  [--rss-every K] [--seed S] [--profile TRACE.json]
 """
 import argparse
 import json
@@ -65,6 +65,8 @@ def main():
     p.add_argument("--rss-every", type=int, default=None,
                    help="print current RSS to stderr every K timed steps")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--profile", default=None,
+                   help="record the timed steps with torch's profiler and write its Chrome trace here")
     a = p.parse_args()
 
     # Debian's build defaults to one intra-op thread: set it explicitly.
@@ -105,6 +107,11 @@ def main():
             step()
         if a.rss_every:
             print(f"rss_mib step=0 {current_rss_mib():.1f}", file=sys.stderr, flush=True)
+        profiler = None
+        if a.profile:
+            # the legacy (non-Kineto) profiler, as DJL's JniUtils.startProfile uses
+            profiler = torch.autograd.profiler.profile(use_kineto=False)
+            profiler.__enter__()
         steps = 0
         t0 = time.perf_counter()
         while True:
@@ -119,6 +126,9 @@ def main():
                     break
             elif elapsed >= a.seconds:
                 break
+        if profiler is not None:
+            profiler.__exit__(None, None, None)
+            profiler.export_chrome_trace(a.profile)
 
     print(json.dumps({
         "impl": "pytorch",

@@ -1,6 +1,8 @@
 package io.github.djlresnet.cli;
 
 import io.github.djlresnet.train.Benchmark;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,6 +53,11 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "Also print the resident memory every K steps to stderr (leak check).")
     int rssEvery;
 
+    @Option(names = "--profile", paramLabel = "FILE",
+            description = "Also record the timed steps with LibTorch's profiler and write its Chrome trace"
+                    + " (JSON) to FILE; bench/op_profile.py compares it per operator with PyTorch's.")
+    Path profile;
+
     @Override
     public Integer call() {
         Benchmark.Workload w = Benchmark.Workload.parse(workload);
@@ -65,8 +72,16 @@ final class BenchmarkCommand implements Callable<Integer> {
         if (seconds < 0 || steps < 0) {
             throw new UserError("--seconds and --steps must not be negative");
         }
+        if (profile != null && (Files.exists(profile) || !Files.isDirectory(
+                profile.toAbsolutePath().getParent()))) {
+            throw new UserError("--profile " + profile + ": the file exists or its folder does not");
+        }
         int warm = warmup >= 0 ? warmup : (w == Benchmark.Workload.W224 ? 3 : 5);
-        Benchmark.Result result = new Benchmark(w, m.equals("train"), d.equals("real"), workers).run(
+        Benchmark benchmark = new Benchmark(w, m.equals("train"), d.equals("real"), workers);
+        if (profile != null) {
+            benchmark.profileTo(profile);
+        }
+        Benchmark.Result result = benchmark.run(
                 warm, steps, seconds,
                 step -> {
                     if (rssEvery > 0 && step % rssEvery == 0) {

@@ -5,6 +5,7 @@ import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
@@ -79,6 +80,7 @@ public final class Benchmark {
     private final boolean train;
     private final boolean realData;
     private final int workers;
+    private Path profileTrace;
 
     /**
      * @param workload the input size and batch
@@ -95,6 +97,15 @@ public final class Benchmark {
         this.train = train;
         this.realData = realData;
         this.workers = workers;
+    }
+
+    /**
+     * Records the timed steps with LibTorch's profiler and writes its Chrome trace (JSON) to
+     * {@code trace}; bench/op_profile.py sums it per operator next to PyTorch's.
+     */
+    public Benchmark profileTo(Path trace) {
+        this.profileTrace = trace;
+        return this;
     }
 
     /**
@@ -116,6 +127,9 @@ public final class Benchmark {
                 for (int i = 0; i < warmup; i++) {
                     step(trainer, sgd, batches.next());
                 }
+                if (profileTrace != null) {
+                    JniUtils.startProfile(false, false, false);
+                }
                 long start = System.nanoTime();
                 int steps = 0;
                 while (steps < minSteps || (System.nanoTime() - start) / 1e9 < seconds) {
@@ -123,6 +137,9 @@ public final class Benchmark {
                     onStep.accept(steps++);
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
+                if (profileTrace != null) {
+                    JniUtils.stopProfile(profileTrace.toString());
+                }
                 return new Result(workload.toString(), train ? "train" : "infer",
                         realData ? "real" : "synthetic", workload.batch,
                         steps * workload.batch / elapsed, steps, elapsed,

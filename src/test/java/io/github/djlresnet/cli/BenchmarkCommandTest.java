@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The benchmark command's output contract (speed itself is measured in bench/, not here). */
 class BenchmarkCommandTest {
@@ -33,6 +36,31 @@ class BenchmarkCommandTest {
             assertEquals(2 * 128 / seconds, number(json, "images_per_sec"), 0.05 * 256 / seconds);
             assertTrue(number(json, "peak_rss_mib") > 100, json);
         }
+    }
+
+    @Test
+    void profileRecordsExactlyTheTimedSteps(@TempDir Path dir) throws Exception {
+        Path trace = dir.resolve("trace.json");
+        run(0, "benchmark", "--workload", "w28g", "--mode", "train", "--seconds", "0", "--steps", "1",
+                "--warmup", "1", "--profile", trace.toString());
+        String text = Files.readString(trace);
+        // one timed step of ResNet-34: 33 3x3/7x7 convolutions + 3 projections, forward and backward;
+        // the warm-up step is not in the trace
+        assertEquals(36, count(text, "\"aten::mkldnn_convolution\""), "forward convolutions");
+        assertEquals(36, count(text, "\"aten::convolution_backward\""), "backward convolutions");
+
+        String before = Files.readString(trace);
+        assertTrue(run(2, "benchmark", "--steps", "1", "--seconds", "0", "--profile", trace.toString())
+                .contains("the file exists"));
+        assertEquals(before, Files.readString(trace), "an existing trace is left alone");
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     @Test
