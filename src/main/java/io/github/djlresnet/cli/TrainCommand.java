@@ -107,6 +107,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-augment", description = "Turn off random crop (4-pixel padding) and horizontal flip.")
     boolean noAugment;
 
+    @Option(names = "--random-erasing", paramLabel = "P", defaultValue = "0",
+            description = "Also erase one random rectangle (2-33%% of the image, aspect 0.3-3.3) to the mean with probability P, after crop and flip (Zhong et al. 2017; torchvision's RandomErasing); 0 = off (default: ${DEFAULT-VALUE}).")
+    double randomErasing;
+
     @Option(names = "--track-test",
             description = "Also measure test-set accuracy after every epoch, for time-to-accuracy reports; it is logged and plotted, never used to pick a checkpoint.")
     boolean trackTest;
@@ -149,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainOptions options = new TrainOptions(dataset, dataDir, depth, Shortcut.parse(shortcut),
                     Stem.parse(stem), imageSize, epochs, batchSize, optimizer, lr, momentum,
                     weightDecay, LrSchedule.Kind.parse(lrSchedule), warmupEpochs, seed, limit,
-                    valSplit, !noAugment, devices, workers, trackTest);
+                    valSplit, !noAugment, randomErasing, devices, workers, trackTest);
             run = TrainingRun.start(options, output != null ? output : defaultOutput());
         }
         try (run) {

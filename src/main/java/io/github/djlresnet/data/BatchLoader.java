@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Augmentation is He et al.'s CIFAR recipe: pad 4 pixels with raw value 0 on every side,
  * take a random crop of the original size, flip horizontally with probability 1/2. The crop is
  * done on raw pixels before normalizing, so padding normalizes to {@code -mean/std} like a black
- * border.
+ * border. Optionally, {@link #withRandomErasing random erasing} (Zhong et al. 2017) then sets a
+ * random rectangle of the normalized image to 0, the dataset mean.
  *
  * <p>Deterministic for a given (seed, epoch): the shuffle comes from a Random seeded by (seed,
  * epoch) and each sample's augmentation from a generator seeded by (seed, epoch, position in the
@@ -44,6 +45,7 @@ public final class BatchLoader implements AutoCloseable {
     private final boolean shuffle;
     private final boolean augment;
     private final long seed;
+    private double erasing;
     private final int prefetch;
     private final ExecutorService pool;
 
@@ -96,6 +98,21 @@ public final class BatchLoader implements AutoCloseable {
             return t;
         };
         pool = Executors.newFixedThreadPool(workers, daemons);
+    }
+
+    /**
+     * With {@code augment}, also erases one random rectangle per image with probability
+     * {@code probability}, as torchvision's {@code RandomErasing} with its defaults: 2–33% of the
+     * area, aspect ratio 0.3–3.3 (uniform in log), up to 10 tries to fit; the rectangle is set to
+     * 0 after normalizing, i.e. to the dataset's mean. 0 (the default) draws nothing extra, so the
+     * other augmentations stay exactly as without it.
+     */
+    public BatchLoader withRandomErasing(double probability) {
+        if (!(probability >= 0 && probability <= 1)) {
+            throw new DataException("--random-erasing must be in [0, 1], got " + probability);
+        }
+        this.erasing = probability;
+        return this;
     }
 
     /** Batches per epoch; the last one may be partial. */
@@ -177,13 +194,17 @@ public final class BatchLoader implements AutoCloseable {
             int dy = 0;
             int dx = 0;
             boolean flip = false;
+            SplittableRandom rng = null;
             if (augment) {
-                SplittableRandom rng = new SplittableRandom(mix(mix(seed, epoch), pos));
+                rng = new SplittableRandom(mix(mix(seed, epoch), pos));
                 dy = rng.nextInt(2 * PAD + 1) - PAD;
                 dx = rng.nextInt(2 * PAD + 1) - PAD;
                 flip = rng.nextBoolean();
             }
             write(raw, data, k * imageOut, dy, dx, flip);
+            if (rng != null && erasing > 0 && rng.nextDouble() < erasing) {
+                erase(data, k * imageOut, channels, rng);
+            }
         }
         return new HostBatch(data, labels, size, channels, height, width);
     }
@@ -211,6 +232,29 @@ public final class BatchLoader implements AutoCloseable {
                     out[o++] = sx < 0 || sx >= width ? z : raw[row + sx] * s + z;
                 }
             }
+        }
+    }
+
+    /** Sets one random rectangle of the image at {@code o} to 0 in every channel, if one fits. */
+    private void erase(float[] out, int o, int channels, SplittableRandom rng) {
+        int area = height * width;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            double target = area * (0.02 + rng.nextDouble() * (0.33 - 0.02));
+            double aspect = Math.exp(Math.log(0.3) + rng.nextDouble() * (Math.log(1 / 0.3) - Math.log(0.3)));
+            int h = (int) Math.round(Math.sqrt(target * aspect));
+            int w = (int) Math.round(Math.sqrt(target / aspect));
+            if (h < 1 || w < 1 || h >= height || w >= width) {
+                continue;
+            }
+            int top = rng.nextInt(height - h + 1);
+            int left = rng.nextInt(width - w + 1);
+            for (int c = 0; c < channels; c++) {
+                for (int y = top; y < top + h; y++) {
+                    int row = o + (c * height + y) * width;
+                    java.util.Arrays.fill(out, row + left, row + left + w, 0f);
+                }
+            }
+            return;
         }
     }
 

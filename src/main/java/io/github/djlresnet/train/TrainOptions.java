@@ -34,6 +34,7 @@ public record TrainOptions(
         int limit,
         double valSplit,
         boolean augment,
+        double randomErasing,
         String devices,
         int workers,
         boolean trackTest) {
@@ -47,6 +48,10 @@ public record TrainOptions(
         check(warmupEpochs >= 0, "--warmup-epochs must be 0 or more, got " + warmupEpochs);
         check(limit >= 0, "--limit must be 0 (all) or more, got " + limit);
         check(imageSize >= 0, "--image-size must be 0 (native) or positive, got " + imageSize);
+        check(randomErasing >= 0 && randomErasing <= 1,
+                "--random-erasing must be in [0, 1], got " + randomErasing);
+        check(augment || randomErasing == 0,
+                "--random-erasing needs augmentation on (it was turned off with --no-augment)");
         check(workers >= 1, "--workers must be at least 1, got " + workers);
         optimizer = optimizer.toLowerCase(Locale.ROOT);
         check(optimizer.equals("sgd") || optimizer.equals("adam"),
@@ -64,7 +69,7 @@ public record TrainOptions(
     public static TrainOptions defaults() {
         return new TrainOptions(
                 DataOptions.DEFAULT_DATASET, null, 34, Shortcut.B, Stem.IMAGENET, 0, 3, 64, "sgd",
-                0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 42, 0, 0, true, "cpu", 1, false);
+                0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 42, 0, 0, true, 0, "cpu", 1, false);
     }
 
     public DataOptions dataOptions() {
@@ -79,7 +84,7 @@ public record TrainOptions(
     public TrainOptions withEpochs(int newEpochs) {
         return new TrainOptions(dataset, dataDir, depth, shortcut, stem, imageSize, newEpochs,
                 batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs, seed,
-                limit, valSplit, augment, devices, workers, trackTest);
+                limit, valSplit, augment, randomErasing, devices, workers, trackTest);
     }
 
     public void save(Path file) throws IOException {
@@ -104,6 +109,7 @@ public record TrainOptions(
         p.setProperty("limit", String.valueOf(limit));
         p.setProperty("valSplit", String.valueOf(valSplit));
         p.setProperty("augment", String.valueOf(augment));
+        p.setProperty("randomErasing", String.valueOf(randomErasing));
         p.setProperty("devices", devices);
         p.setProperty("workers", String.valueOf(workers));
         p.setProperty("trackTest", String.valueOf(trackTest));
@@ -134,6 +140,8 @@ public record TrainOptions(
                     Integer.parseInt(p.getProperty("limit")),
                     Double.parseDouble(p.getProperty("valSplit")),
                     Boolean.parseBoolean(p.getProperty("augment")),
+                    // absent in runs made before the option existed
+                    Double.parseDouble(p.getProperty("randomErasing", "0")),
                     p.getProperty("devices"),
                     Integer.parseInt(p.getProperty("workers")),
                     // absent in runs made before the option existed

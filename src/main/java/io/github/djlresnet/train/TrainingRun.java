@@ -111,7 +111,8 @@ public final class TrainingRun implements AutoCloseable {
         trainer.initialize(new Shape(1, train.channels(), imageSide, imageSide));
 
         trainLoader = new BatchLoader(train, data.normalization(), options.imageSize(),
-                options.batchSize(), true, options.augment(), options.seed(), options.workers());
+                options.batchSize(), true, options.augment(), options.seed(), options.workers())
+                .withRandomErasing(options.randomErasing());
         validationLoader = new BatchLoader(data.validation(), data.normalization(),
                 options.imageSize(), options.batchSize(), false, false, options.seed(),
                 options.workers());

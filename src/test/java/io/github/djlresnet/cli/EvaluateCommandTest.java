@@ -72,7 +72,7 @@ class EvaluateCommandTest {
         EngineSetup.engine();
         run = tmp.resolve("run");
         TrainOptions options = new TrainOptions("fashion-mnist-mini", null, 18, Shortcut.B, Stem.IMAGENET, 0,
-                1, 32, "sgd", 0.01f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 7, 128, 0, true, "cpu", 2, false);
+                1, 32, "sgd", 0.01f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 7, 128, 0, true, 0, "cpu", 2, false);
         try (TrainingRun r = TrainingRun.start(options, run)) {
             stats = r.run();
             r.export("test");

@@ -60,12 +60,15 @@ class TrainCommandTest {
             {"--epochs", "many"},
             {"--resume", run.toString(), "--batch-size", "0"},
             {"--resume", run.toString()},
+            {"--random-erasing", "1.5"},
+            {"--no-augment", "--random-erasing", "0.5"},
         };
         String[] expected = {
             "--epochs must be at least 1", "--batch-size must be at least 1", "unknown dataset",
             "shortcut must be one of A, B, C", "it is not a training run",
             "cannot create output folder", "already exists and is not empty", "--epochs",
             "--batch-size cannot be combined with --resume", "nothing to train",
+            "--random-erasing must be in [0, 1]", "--random-erasing needs augmentation on",
         };
         for (int i = 0; i < cases.length; i++) {
             List<String> args = new ArrayList<>(List.of(cases[i]));

@@ -135,6 +135,52 @@ class BatchLoaderTest {
     }
 
     @Test
+    void randomErasingSetsOneRectangleToTheMeanAndLeavesTheRestAsItWas() {
+        List<HostBatch> plain;
+        List<HostBatch> always;
+        List<HostBatch> half;
+        try (BatchLoader a = new BatchLoader(mini, NORM, 0, 50, false, true, 4, 2);
+                BatchLoader b = new BatchLoader(mini, NORM, 0, 50, false, true, 4, 2).withRandomErasing(1);
+                BatchLoader c = new BatchLoader(mini, NORM, 0, 50, false, true, 4, 2).withRandomErasing(0.5)) {
+            plain = epoch(a, 1);
+            always = epoch(b, 1);
+            half = epoch(c, 1);
+        }
+        int erasedInHalf = 0;
+        for (int k = 0; k < 50; k++) {
+            float[] base = image(plain.get(0), k);
+            float[] erased = image(always.get(0), k);
+            int top = 28;
+            int bottom = -1;
+            int left = 28;
+            int right = -1;
+            for (int i = 0; i < base.length; i++) {
+                if (base[i] != erased[i]) {
+                    top = Math.min(top, i / 28);
+                    bottom = Math.max(bottom, i / 28);
+                    left = Math.min(left, i % 28);
+                    right = Math.max(right, i % 28);
+                }
+            }
+            assertTrue(bottom >= 0, "image " + k + " was not erased with probability 1");
+            double area = (bottom - top + 1) * (right - left + 1) / 784.0;
+            assertTrue(area >= 0.015 && area <= 0.36, "image " + k + ": erased area " + area);
+            for (int y = top; y <= bottom; y++) {
+                for (int x = left; x <= right; x++) {
+                    assertEquals(0f, erased[y * 28 + x], "image " + k + " at " + y + "," + x);
+                }
+            }
+            float[] maybe = image(half.get(0), k);
+            if (!Arrays.equals(base, maybe)) {
+                erasedInHalf++;
+            }
+        }
+        assertTrue(erasedInHalf > 12 && erasedInHalf < 38, erasedInHalf + " of 50 erased at p = 0.5");
+        assertThrows(DataException.class, () -> new BatchLoader(mini, NORM, 0, 8, false, true, 1, 1)
+                .withRandomErasing(1.5));
+    }
+
+    @Test
     void sameSeedAndEpochGiveEqualBatchesWhateverTheThreads() {
         List<HostBatch> a;
         List<HostBatch> b;

@@ -34,7 +34,7 @@ class TrainingRunTest {
 
     static TrainOptions small(int epochs, float lr) {
         return new TrainOptions("fashion-mnist-mini", null, 18, Shortcut.B, Stem.IMAGENET, 0,
-                epochs, 32, "sgd", lr, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 7, 128, 0, true,
+                epochs, 32, "sgd", lr, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 7, 128, 0, true, 0,
                 "cpu", 2, false);
     }
 
@@ -68,7 +68,7 @@ class TrainingRunTest {
         // separately measured test accuracy must equal the Trainer's validation accuracy exactly
         TrainOptions base = small(1, 0.05f);
         TrainOptions tracked = new TrainOptions(base.dataset(), null, 18, Shortcut.B, Stem.IMAGENET,
-                0, 1, 32, "sgd", 0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 7, 128, 0, true,
+                0, 1, 32, "sgd", 0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 7, 128, 0, true, 0,
                 "cpu", 2, true);
         Path dir = tmp.resolve("tracked");
         EpochStats stats;
@@ -150,7 +150,7 @@ class TrainingRunTest {
         TrainOptions.load(dir.resolve("run.properties"));
         TrainOptions wild = new TrainOptions("fashion-mnist-mini", null, 18, Shortcut.B,
                 Stem.IMAGENET, 0, 3, 32, "sgd", 1e12f, 0.9f, 1e-4f, LrSchedule.Kind.CONSTANT, 0, 7,
-                128, 0, true, "cpu", 2, false);
+                128, 0, true, 0, "cpu", 2, false);
         wild.save(dir.resolve("run.properties"));
         try (TrainingRun run = TrainingRun.resume(dir, 0)) {
             TrainingRun.TrainingDiverged e = assertThrows(TrainingRun.TrainingDiverged.class, run::run);
