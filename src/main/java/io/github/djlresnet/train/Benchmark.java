@@ -152,7 +152,7 @@ public final class Benchmark {
         try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, 0, 1)) {
             if (train) {
                 EasyTrain.trainBatch(trainer, batch);
-                TrainingRun.step(trainer, sgd);
+                sgd.step(trainer.getModel().getBlock());
             } else {
                 try (NoGrad g = new NoGrad()) {
                     NDList out = trainer.evaluate(batch.getData());

@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * Everything needed to continue training exactly: the block's parameters (BN running statistics
- * included), the optimizer's momentum buffers, the epochs done and the best validation accuracy so
+ * included), the optimizer's state (SGD's momentum buffers, or Adam's moments and step count), the epochs done and the best validation accuracy so
  * far. DJL's {@code Model.save} keeps only parameters, hence this format. One file, written
  * atomically. The learning rate and the data order are functions of the epoch, so the epoch
  * counter restores them.
@@ -36,7 +36,7 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
-    public static void save(Path file, Block block, MomentumSgd optimizer, State state)
+    public static void save(Path file, Block block, StepOptimizer optimizer, State state)
             throws IOException {
         AtomicFiles.write(
                 file,
@@ -48,16 +48,16 @@ public final class Checkpoint {
                     out.writeDouble(state.bestAccuracy());
                     out.writeInt(state.bestEpoch());
                     block.saveParameters(out);
-                    // parameter ids are random per block instance; store buffers by the
-                    // parameter's path in the block, which a rebuilt block shares
+                    // parameter ids are random per block instance; store the optimizer state by
+                    // the parameter's path in the block, which a rebuilt block shares
                     Map<String, String> names = new LinkedHashMap<>();
                     for (Pair<String, Parameter> p : block.getParameters()) {
                         names.put(p.getValue().getId(), p.getKey());
                     }
-                    Map<String, NDArray> buffers = optimizer.buffers();
-                    out.writeInt(buffers.size());
-                    for (Map.Entry<String, NDArray> e : buffers.entrySet()) {
-                        out.writeUTF(names.get(e.getKey()));
+                    Map<String, NDArray> optimizerState = optimizer.state();
+                    out.writeInt(optimizerState.size());
+                    for (Map.Entry<String, NDArray> e : optimizerState.entrySet()) {
+                        out.writeUTF(translate(e.getKey(), names));
                         byte[] bytes = e.getValue().encode();
                         out.writeInt(bytes.length);
                         out.write(bytes);
@@ -75,7 +75,7 @@ public final class Checkpoint {
      * Throws IllegalArgumentException with a one-line message for a missing, foreign, truncated or
      * mismatched file.
      */
-    public static State load(Path file, Block block, MomentumSgd optimizer, NDManager manager) {
+    public static State load(Path file, Block block, StepOptimizer optimizer, NDManager manager) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("checkpoint " + file + " does not exist");
         }
@@ -100,19 +100,19 @@ public final class Checkpoint {
             try (NDManager tmp = manager.newSubManager()) {
                 for (int i = 0; i < count; i++) {
                     String name = in.readUTF();
-                    String id = ids.get(name);
-                    if (id == null) {
+                    String key = translate(name, ids);
+                    if (key == null) {
                         throw new IllegalArgumentException(
                                 file + " has optimizer state for " + name + ", which this model lacks");
                     }
                     byte[] bytes = new byte[in.readInt()];
                     in.readFully(bytes);
-                    buffers.put(id, tmp.decode(bytes));
+                    buffers.put(key, tmp.decode(bytes));
                 }
                 if (!END.equals(in.readUTF())) {
                     throw new IllegalArgumentException(file + " is corrupt (no end marker)");
                 }
-                optimizer.restoreBuffers(buffers, manager);
+                optimizer.restoreState(buffers, manager);
             }
             return state;
         } catch (EOFException e) {
@@ -123,6 +123,21 @@ public final class Checkpoint {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read checkpoint " + file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Maps the parameter part of an optimizer state key ({@code <parameter>[#part]}, see
+     * {@link StepOptimizer#state()}) through {@code map}; keys of no parameter ({@code #name}) stay
+     * as they are. Null when the parameter is not in {@code map}.
+     */
+    private static String translate(String key, Map<String, String> map) {
+        int hash = key.indexOf('#');
+        if (hash == 0) {
+            return key;
+        }
+        String parameter = hash < 0 ? key : key.substring(0, hash);
+        String mapped = map.get(parameter);
+        return mapped == null ? null : mapped + (hash < 0 ? "" : key.substring(hash));
     }
 
     private static String readMagic(DataInputStream in) throws IOException {

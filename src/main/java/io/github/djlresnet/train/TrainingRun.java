@@ -10,8 +10,6 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import io.github.djlresnet.data.BatchLoader;
 import io.github.djlresnet.data.Datasets;
 import io.github.djlresnet.data.HostBatch;
@@ -49,8 +47,7 @@ public final class TrainingRun implements AutoCloseable {
     private final int imageSide;
     private final Model model;
     private final Trainer trainer;
-    private final MomentumSgd sgd;
-    private final Optimizer optimizer;
+    private final StepOptimizer optimizer;
     private final BatchLoader trainLoader;
     private final BatchLoader validationLoader;
     private final BatchLoader testLoader; // null unless --track-test
@@ -86,20 +83,15 @@ public final class TrainingRun implements AutoCloseable {
         Engine.getInstance().setRandomSeed((int) options.seed());
         model = Model.newInstance(folder.name(), Device.cpu(), "PyTorch");
         model.setBlock(ResNet.build(config));
-        sgd = new MomentumSgd(options.lr(), options.momentum(), options.weightDecay());
-        optimizer =
-                options.optimizer().equals("adam")
-                        ? Optimizer.adam()
-                                .optLearningRateTracker(Tracker.fixed(options.lr()))
-                                .optWeightDecays(options.weightDecay())
-                                .build()
-                        : sgd;
+        optimizer = options.optimizer().equals("adam")
+                ? new Adam(options.lr(), options.weightDecay())
+                : new MomentumSgd(options.lr(), options.momentum(), options.weightDecay());
         DefaultTrainingConfig trainingConfig = TrainerSetup.config(
                 optimizer, devices, data.classes());
         if (resume) {
             // before the trainer initializes the block, so the loaded values are kept
             Path file = "best".equals(checkpoint) ? folder.bestCheckpoint() : folder.lastCheckpoint();
-            state = Checkpoint.load(file, model.getBlock(), sgd, model.getNDManager());
+            state = Checkpoint.load(file, model.getBlock(), optimizer, model.getNDManager());
             metrics = MetricsLog.resume(folder.metrics(), state.epochsDone());
             LOG.info("resuming {} after epoch {} (best val accuracy {} at epoch {})",
                     folder.dir(), state.epochsDone(), state.bestAccuracy(), state.bestEpoch());
@@ -160,7 +152,7 @@ public final class TrainingRun implements AutoCloseable {
             state = best
                     ? new Checkpoint.State(epoch, last.validationAccuracy(), epoch)
                     : new Checkpoint.State(epoch, state.bestAccuracy(), state.bestEpoch());
-            Checkpoint.save(folder.lastCheckpoint(), model.getBlock(), sgd, state);
+            Checkpoint.save(folder.lastCheckpoint(), model.getBlock(), optimizer, state);
             if (best) {
                 // atomically too: a run stopped mid-copy must not leave a torn best checkpoint
                 AtomicFiles.write(folder.bestCheckpoint(), out -> Files.copy(folder.lastCheckpoint(), out));
@@ -175,14 +167,14 @@ public final class TrainingRun implements AutoCloseable {
         Iterator<HostBatch> it = trainLoader.epoch(epoch);
         int step = 0;
         long images = 0;
-        float lr = sgd.learningRate();
+        float lr = optimizer.learningRate();
         while (it.hasNext()) {
             HostBatch hb = it.next();
             lr = schedule.at(epoch - 1 + (double) step / batches);
-            sgd.setLearningRate(lr);
+            optimizer.setLearningRate(lr);
             try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, step, batches)) {
                 EasyTrain.trainBatch(trainer, batch);
-                step(trainer, optimizer);
+                optimizer.step(trainer.getModel().getBlock());
             } catch (ai.djl.TrainingDivergedException e) {
                 throw new TrainingDiverged(epoch, step + 1, folder);
             }
@@ -201,15 +193,6 @@ public final class TrainingRun implements AutoCloseable {
                 value(evals.get("validate_accuracy")), value(evals.get("validate_top5")), lr,
                 images / trainSeconds, epochSeconds, metrics.elapsedSeconds() + epochSeconds,
                 testAccuracy);
-    }
-
-    /** The optimizer step: SGD's own in-place step, or the Trainer's for other optimizers. */
-    static void step(Trainer trainer, Optimizer optimizer) {
-        if (optimizer instanceof MomentumSgd sgd) {
-            sgd.step(trainer.getModel().getBlock());
-        } else {
-            trainer.step();
-        }
     }
 
     private void validate() {
@@ -289,8 +272,8 @@ public final class TrainingRun implements AutoCloseable {
         return trainer;
     }
 
-    public MomentumSgd optimizer() {
-        return sgd;
+    public StepOptimizer optimizer() {
+        return optimizer;
     }
 
     public RunFolder folder() {

@@ -75,7 +75,7 @@ public final class TorchParityDump {
             for (int s = 0; s < steps; s++) {
                 try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, s, steps)) {
                     EasyTrain.trainBatch(trainer, batch);
-                    TrainingRun.step(trainer, sgd);
+                    sgd.step(model.getBlock());
                 }
                 dump(model, os);
             }

@@ -140,6 +140,37 @@ class TrainingRunTest {
     }
 
     @Test
+    void resumedAdamRunRestoresItsMomentsAndFollowsTheSchedule() throws Exception {
+        TrainOptions sgd = small(2, 1e-3f);
+        TrainOptions adam = new TrainOptions(sgd.dataset(), null, 18, Shortcut.B, Stem.IMAGENET, 0,
+                2, 32, "adam", 1e-3f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 7, 128, 0, true, 0,
+                "cpu", 2, false);
+        Map<String, float[]> straightParams;
+        try (TrainingRun run = TrainingRun.start(adam, tmp.resolve("adam-straight"))) {
+            run.run();
+            straightParams = parameters(run);
+            // the cosine schedule reaches the optimizer: near 0 at the end of the last epoch
+            assertTrue(run.optimizer().learningRate() < 1e-4f, "lr " + run.optimizer().learningRate());
+        }
+        Path dir = tmp.resolve("adam-stopped");
+        try (TrainingRun run = TrainingRun.start(adam, dir)) {
+            run.run(1);
+        }
+        try (TrainingRun resumed = TrainingRun.resume(dir, 0)) {
+            Adam restored = (Adam) resumed.optimizer();
+            assertEquals(4, restored.steps(), "128 images / batch 32 = 4 steps in epoch 1");
+            resumed.run();
+            Map<String, float[]> resumedParams = parameters(resumed);
+            straightParams.forEach((k, v) -> {
+                float[] r = resumedParams.get(k);
+                for (int i = 0; i < v.length; i++) {
+                    assertEquals(v[i], r[i], 1e-4f, k);
+                }
+            });
+        }
+    }
+
+    @Test
     void divergingRunStopsAndKeepsItsLastGoodCheckpoint() throws Exception {
         Path dir = tmp.resolve("diverge");
         try (TrainingRun run = TrainingRun.start(small(1, 0.05f), dir)) {
@@ -191,7 +222,7 @@ class TrainingRunTest {
     private static Map<String, NDArray> momentumByName(TrainingRun run) {
         Map<String, NDArray> map = new HashMap<>();
         for (Pair<String, Parameter> p : run.model().getBlock().getParameters()) {
-            NDArray buffer = run.optimizer().buffers().get(p.getValue().getId());
+            NDArray buffer = run.optimizer().state().get(p.getValue().getId());
             if (buffer != null) {
                 map.put(p.getKey(), buffer);
             }
