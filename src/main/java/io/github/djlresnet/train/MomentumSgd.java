@@ -44,8 +44,8 @@ public final class MomentumSgd extends StepOptimizer {
             NDArray buffer = buffers.get(parameterId);
             if (buffer == null) {
                 // torch starts the buffer at the first gradient
-                buffers.put(parameterId, copy(grad, weight.getManager()));
-                buffer = buffers.get(parameterId);
+                buffer = copy(grad, weight.getManager());
+                buffers.put(parameterId, buffer);
             } else {
                 buffer.muli(momentum).addi(grad);
             }
