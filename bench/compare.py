@@ -144,6 +144,11 @@ def main():
         print(f"| {w} | {m}{note} | {fmt(ips(djl))} | {fmt(ips(torch))} "
               f"| {fmt(ratios, 2)} | {med(rss(djl))} / {med(rss(torch))} |")
     print(f"\nRaw results: {os.path.relpath(out_path, ROOT)}")
+    png = out_path[:-len(".jsonl")] + ".png"
+    plot = ["java", "-cp", "target/classes:" + classpath(False),
+            "io.github.djlresnet.train.BenchmarkPlot", out_path, png]
+    if subprocess.run(plot, cwd=ROOT).returncode == 0:
+        print(f"Chart: {os.path.relpath(png, ROOT)}")
 
 
 if __name__ == "__main__":
