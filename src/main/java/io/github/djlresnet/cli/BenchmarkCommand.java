@@ -77,11 +77,9 @@ final class BenchmarkCommand implements Callable<Integer> {
             throw new UserError("--profile " + profile + ": the file exists or its folder does not");
         }
         int warm = warmup >= 0 ? warmup : (w == Benchmark.Workload.W224 ? 3 : 5);
-        Benchmark benchmark = new Benchmark(w, m.equals("train"), d.equals("real"), workers);
-        if (profile != null) {
-            benchmark.profileTo(profile);
-        }
-        Benchmark.Result result = benchmark.run(
+        Benchmark.Result result = new Benchmark(w, m.equals("train"), d.equals("real"), workers)
+                .profileTo(profile)
+                .run(
                 warm, steps, seconds,
                 step -> {
                     if (rssEvery > 0 && step % rssEvery == 0) {

@@ -48,13 +48,10 @@ public final class Adam extends StepOptimizer {
     /** Updates one parameter; {@code grad} is modified in place (weight decay). */
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
-        if (weightDecay != 0f) {
-            try (NDArray decay = weight.mul(weightDecay)) {
-                grad.addi(decay);
-            }
-        }
-        NDArray m = moments.computeIfAbsent(parameterId + "#m", k -> zerosLike(weight));
-        NDArray v = moments.computeIfAbsent(parameterId + "#v", k -> zerosLike(weight));
+        addWeightDecay(weight, grad, weightDecay);
+        // zerosLike allocates in the weight's manager, so the moments live as long as the model
+        NDArray m = moments.computeIfAbsent(parameterId + "#m", k -> weight.zerosLike());
+        NDArray v = moments.computeIfAbsent(parameterId + "#v", k -> weight.zerosLike());
         try (NDArray scaledGrad = grad.mul(1 - BETA1);
                 NDArray squared = grad.square()) {
             m.muli(BETA1).addi(scaledGrad);
@@ -69,12 +66,6 @@ public final class Adam extends StepOptimizer {
                 weight.subi(delta.muli(stepSize));
             }
         }
-    }
-
-    private static NDArray zerosLike(NDArray weight) {
-        NDArray zeros = weight.zerosLike();
-        zeros.attach(weight.getManager());
-        return zeros;
     }
 
     /** The first and second moments by {@code <parameter id>#m} / {@code #v}, and {@code #steps}. */

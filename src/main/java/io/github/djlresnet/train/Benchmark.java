@@ -101,7 +101,7 @@ public final class Benchmark {
 
     /**
      * Records the timed steps with LibTorch's profiler and writes its Chrome trace (JSON) to
-     * {@code trace}; bench/op_profile.py sums it per operator next to PyTorch's.
+     * {@code trace}; bench/op_profile.py sums it per operator next to PyTorch's. Null: no profile.
      */
     public Benchmark profileTo(Path trace) {
         this.profileTrace = trace;

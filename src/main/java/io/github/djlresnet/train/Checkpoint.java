@@ -21,9 +21,9 @@ import java.util.Map;
 /**
  * Everything needed to continue training exactly: the block's parameters (BN running statistics
  * included), the optimizer's state (SGD's momentum buffers, or Adam's moments and step count), the
- * epochs done and the best validation accuracy so far. DJL's {@code Model.save} keeps only parameters, hence this format. One file, written
- * atomically. The learning rate and the data order are functions of the epoch, so the epoch
- * counter restores them.
+ * epochs done and the best validation accuracy so far. DJL's {@code Model.save} keeps only
+ * parameters, hence this format. One file, written atomically. The learning rate and the data
+ * order are functions of the epoch, so the epoch counter restores them.
  */
 public final class Checkpoint {
 

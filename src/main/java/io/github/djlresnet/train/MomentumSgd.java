@@ -34,11 +34,7 @@ public final class MomentumSgd extends StepOptimizer {
      */
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
-        if (weightDecay != 0f) {
-            try (NDArray decay = weight.mul(weightDecay)) {
-                grad.addi(decay);
-            }
-        }
+        addWeightDecay(weight, grad, weightDecay);
         NDArray step;
         if (momentum != 0f) {
             NDArray buffer = buffers.get(parameterId);

@@ -72,6 +72,15 @@ public abstract class StepOptimizer extends Optimizer {
     /** Replaces the state with copies of {@code saved} (keys as in {@link #state()}), owned by {@code manager}. */
     public abstract void restoreState(Map<String, NDArray> saved, NDManager manager);
 
+    /** torch's L2 weight decay: {@code grad += weightDecay * weight}, in place. */
+    static void addWeightDecay(NDArray weight, NDArray grad, float weightDecay) {
+        if (weightDecay != 0f) {
+            try (NDArray decay = weight.mul(weightDecay)) {
+                grad.addi(decay);
+            }
+        }
+    }
+
     /** A copy of {@code array} owned by {@code manager}. */
     static NDArray copy(NDArray array, NDManager manager) {
         NDArray copy = array.duplicate();
