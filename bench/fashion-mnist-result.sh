@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reruns the full Fashion-MNIST result of docs/RESULTS.md on this machine (needs the Debian package
-# dataset-fashion-mnist). Long, on 2 cores: about 1 h 30 min for the 10-epoch main run, 4 h 40 min
+# dataset-fashion-mnist). Long, on 2 cores: about 1 h 30 min for the 10-epoch main run, 4 h to 5 h
 # more to extend it to 40 epochs, and 50 min for the shortcut runs. Every run checkpoints after each epoch; if one is interrupted, continue it with
 #   mvn -q exec:java -Dexec.args="train --resume <run folder>"
 # then rerun this script with the same stage (finished runs are not started again).
@@ -64,7 +64,10 @@ if [ "$stage" = main ] || [ "$stage" = all ]; then
 fi
 if [ "$stage" = extend ] || [ "$stage" = all ]; then
   [ -f "$out/main/serving.properties" ] || { echo "run the main stage first" >&2; exit 2; }
-  [ -d "$out/main-e40" ] || cp -a "$out/main" "$out/main-e40"
+  if [ ! -d "$out/main-e40" ]; then
+    cp -a "$out/main" "$out/main-e40"
+    rm -f "$out/main-e40"/main-*.params # the copied 10-epoch export; the copy exports as main-e40-NNNN.params
+  fi
   grep -q '^40,' "$out/main-e40/metrics.csv" || djl train --resume "$out/main-e40" --epochs 40
   [ -d "$out/main-e40-test" ] || djl evaluate --model "$out/main-e40" --dataset fashion-mnist --split test --output "$out/main-e40-test"
 fi

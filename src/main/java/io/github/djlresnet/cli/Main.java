@@ -1,7 +1,8 @@
 package io.github.djlresnet.cli;
 
-import io.github.djlresnet.train.MallocArenaRelaunch;
+import io.github.djlresnet.train.AllocatorRelaunch;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,8 +46,13 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         boolean helpOnly = args.length == 0
                 || List.of(args).stream().anyMatch(List.of("-h", "--help", "-V", "--version", "help")::contains);
-        // LibTorch's big tensors need glibc's single-arena setting, which only a fresh process gets
-        OptionalInt relaunched = helpOnly ? OptionalInt.empty() : MallocArenaRelaunch.relaunch(Main.class, args);
+        Optional<String> badSetting = AllocatorRelaunch.settingError(System.getProperties());
+        if (badSetting.isPresent()) {
+            System.err.println("error: " + badSetting.get());
+            System.exit(EXIT_BAD_INPUT);
+        }
+        // LibTorch's big tensors need tcmalloc or glibc's single-arena setting, which only a fresh process gets
+        OptionalInt relaunched = helpOnly ? OptionalInt.empty() : AllocatorRelaunch.relaunch(Main.class, args);
         int code = relaunched.isPresent() ? relaunched.getAsInt() : execute(args);
         if (code != 0) {
             System.exit(code);

@@ -3,6 +3,12 @@ package io.github.djlresnet.train;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Keeps glibc's malloc from handing LibTorch's freed tensor memory straight back to the kernel.
@@ -12,10 +18,11 @@ import com.sun.jna.Platform;
  * so every step faults its memory in again: measured on w28g training, 3-5x the page faults of
  * PyTorch and about a quarter of the speed lost. An mmap threshold of 1 GiB (above any activation
  * of the benchmark workloads; a 224 px batch of 32 has 103 MB ones) and no trimming keep that memory
- * in the process for reuse. Fully effective with one arena ({@link MallocArenaRelaunch}): a
+ * in the process for reuse. Fully effective with one arena ({@link AllocatorRelaunch}): a
  * secondary arena cannot hold blocks above 64 MiB whatever the threshold. Skipped when the user
- * sets {@code MALLOC_MMAP_THRESHOLD_} or {@code MALLOC_TRIM_THRESHOLD_} themselves, or
- * {@code -Ddjlresnet.malloc=default}.
+ * sets {@code MALLOC_MMAP_THRESHOLD_} or {@code MALLOC_TRIM_THRESHOLD_} themselves, with
+ * {@code -Ddjlresnet.malloc=default}, and when tcmalloc is the allocator (the relaunch preloads it
+ * where it is installed).
  */
 final class MallocTuning {
 
@@ -32,12 +39,27 @@ final class MallocTuning {
 
     /** Applies the tuning where it can; returns what was done, for the engine log line. */
     static String apply() {
-        String arenas = System.getenv(MallocArenaRelaunch.ARENA_MAX);
+        Optional<String> tcmalloc = loadedTcmalloc();
+        if (tcmalloc.isPresent()) {
+            return "tcmalloc (" + tcmalloc.get() + ")"; // glibc's malloc, and so mallopt, is not in use
+        }
+        String arenas = System.getenv(AllocatorRelaunch.ARENA_MAX);
         return thresholds() + (arenas == null ? "" : ", arenas " + arenas);
     }
 
+    /** The tcmalloc library mapped into this process (preloaded by the relaunch), if any. */
+    static Optional<String> loadedTcmalloc() {
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            return maps.map(line -> line.substring(line.lastIndexOf(' ') + 1))
+                    .filter(file -> file.contains("/libtcmalloc"))
+                    .findFirst();
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty(); // not Linux
+        }
+    }
+
     private static String thresholds() {
-        if (!Platform.isLinux() || "default".equals(System.getProperty("djlresnet.malloc"))) {
+        if (!Platform.isLinux() || "default".equals(System.getProperty(AllocatorRelaunch.SETTING))) {
             return "default";
         }
         if (System.getenv("MALLOC_MMAP_THRESHOLD_") != null

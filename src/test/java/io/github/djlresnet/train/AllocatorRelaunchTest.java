@@ -1,0 +1,138 @@
+package io.github.djlresnet.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.djlresnet.cli.Main;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AllocatorRelaunchTest {
+
+    @TempDir Path tmp;
+
+    private static Properties linux(String malloc) {
+        Properties p = new Properties();
+        p.setProperty("os.name", "Linux");
+        if (malloc != null) {
+            p.setProperty("djlresnet.malloc", malloc);
+        }
+        return p;
+    }
+
+    @Test
+    void relaunchesOnlyWhenNothingChoseAnArenaSetting() {
+        assertTrue(AllocatorRelaunch.wanted(Map.of(), linux(null)));
+        assertFalse(AllocatorRelaunch.wanted(Map.of("MALLOC_ARENA_MAX", "4"), linux(null)));
+        assertFalse(AllocatorRelaunch.wanted(Map.of("GLIBC_TUNABLES", "glibc.malloc.arena_max=2"), linux(null)));
+        assertTrue(AllocatorRelaunch.wanted(Map.of("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0"), linux(null)));
+        assertFalse(AllocatorRelaunch.wanted(Map.of(AllocatorRelaunch.MARKER, "1"), linux(null)));
+        assertFalse(AllocatorRelaunch.wanted(Map.of(), linux("default")));
+        Properties mac = new Properties();
+        mac.setProperty("os.name", "Mac OS X");
+        assertFalse(AllocatorRelaunch.wanted(Map.of(), mac));
+    }
+
+    @Test
+    void onlyTheThreeSettingsAreAccepted() {
+        assertEquals(Optional.empty(), AllocatorRelaunch.settingError(linux(null)));
+        for (String ok : List.of("auto", "glibc", "default")) {
+            assertEquals(Optional.empty(), AllocatorRelaunch.settingError(linux(ok)), ok);
+        }
+        assertEquals(Optional.of("-Ddjlresnet.malloc must be one of auto, glibc, default, got 'tuned'"),
+                AllocatorRelaunch.settingError(linux("tuned")));
+    }
+
+    @Test
+    void tcmallocIsTakenFromTheLibraryFoldersUnlessGlibcOrAnotherPreloadWasChosen() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Path libs = Files.createDirectories(tmp.resolve("lib"));
+        Path lib = Files.createFile(libs.resolve("libtcmalloc_minimal.so.4"));
+        List<Path> dirs = List.of(empty, libs);
+        assertEquals(Optional.of(lib), AllocatorRelaunch.tcmalloc(Map.of(), linux(null), dirs));
+        assertEquals(Optional.of(lib), AllocatorRelaunch.tcmalloc(Map.of(), linux("auto"), dirs));
+        assertEquals(Optional.empty(), AllocatorRelaunch.tcmalloc(Map.of(), linux("glibc"), dirs));
+        assertEquals(Optional.empty(), AllocatorRelaunch.tcmalloc(Map.of("LD_PRELOAD", "/x/libjemalloc.so.2"), linux(null), dirs));
+        assertEquals(Optional.empty(), AllocatorRelaunch.tcmalloc(Map.of(), linux(null), List.of(empty)));
+    }
+
+    @Test
+    void theChildHasOneArenaOurPropertiesAndGivesBackItsExitCode() throws Exception {
+        Path seen = tmp.resolve("seen.txt");
+        System.setProperty("djlresnet.probe", "passed-on");
+        try {
+            List<String> command = AllocatorRelaunch.command(EnvironmentProbe.class, new String[] {seen.toString(), "7"});
+            assertEquals(7, AllocatorRelaunch.run(command, Optional.empty()).getAsInt());
+        } finally {
+            System.clearProperty("djlresnet.probe");
+        }
+        assertEquals("1 1 passed-on no-tcmalloc", Files.readString(seen));
+    }
+
+    /** Needs Debian's libtcmalloc-minimal4, which .ci/run installs. */
+    @Test
+    void theChildRunsOnTheInstalledTcmalloc() throws Exception {
+        Optional<Path> tcmalloc = AllocatorRelaunch.tcmalloc(Map.of(), linux(null), AllocatorRelaunch.libraryDirs());
+        assumeTrue(tcmalloc.isPresent(), "tcmalloc is not installed (apt-get install libtcmalloc-minimal4)");
+        Path seen = tmp.resolve("seen.txt");
+        List<String> command = AllocatorRelaunch.command(EnvironmentProbe.class, new String[] {seen.toString(), "0"});
+        assertEquals(0, AllocatorRelaunch.run(command, tcmalloc).getAsInt());
+        String[] words = Files.readString(seen).split(" ");
+        assertEquals(Path.of(words[3]).toRealPath(), tcmalloc.get().toRealPath(), "the child maps the preloaded tcmalloc");
+    }
+
+    /** The real entry point, as `java -cp ... Main` runs it: relaunched, same output and exit codes. */
+    @Test
+    void mainRunsInARelaunchedChildWithTheSameOutputAndExitCodes() throws Exception {
+        Process bad = start("train", "--batch-size", "0");
+        assertEquals(Main.EXIT_BAD_INPUT, bad.exitValue());
+        List<String> errors = Files.readAllLines(tmp.resolve("err.txt"));
+        assertEquals(List.of("error: --batch-size must be at least 1, got 0"), errors);
+
+        Process summary = start("summary", "--depth", "18");
+        assertEquals(0, summary.exitValue());
+        String out = Files.readString(tmp.resolve("out.txt"), StandardCharsets.UTF_8);
+        assertTrue(out.contains("ResNet-18"), out);
+        boolean tcmalloc = AllocatorRelaunch.tcmalloc(Map.of(), linux(null), AllocatorRelaunch.libraryDirs()).isPresent();
+        String expected = tcmalloc ? "malloc tcmalloc (" : "arenas 1";
+        assertTrue((Files.readString(tmp.resolve("err.txt")) + out).contains(expected),
+                "the engine log line should show " + expected);
+
+        Process badSetting = start(List.of("-Ddjlresnet.malloc=tuned"), "summary");
+        assertEquals(Main.EXIT_BAD_INPUT, badSetting.exitValue());
+        assertEquals(List.of("error: -Ddjlresnet.malloc must be one of auto, glibc, default, got 'tuned'"),
+                Files.readAllLines(tmp.resolve("err.txt")));
+    }
+
+    private Process start(String... args) throws Exception {
+        return start(List.of(), args);
+    }
+
+    private Process start(List<String> jvmOptions, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectOutput(tmp.resolve("out.txt").toFile())
+                .redirectError(tmp.resolve("err.txt").toFile());
+        builder.environment().remove("MALLOC_ARENA_MAX");
+        builder.environment().remove(AllocatorRelaunch.MARKER);
+        builder.environment().remove("GLIBC_TUNABLES");
+        builder.environment().remove(AllocatorRelaunch.PRELOAD);
+        Process p = builder.start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "timed out");
+        return p;
+    }
+}
