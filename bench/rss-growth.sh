@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-2000}
 data=${2:-synthetic}
-mvn -q -B -o compile
-[ -f target/classpath.txt ] || mvn -q -B -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+mvn -q -B -o compile >&2
+[ -f target/classpath.txt ] || mvn -q -B -o dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
 log=$(mktemp)
 java -Xms64m -Xmx2g -XX:+UseSerialGC -Dai.djl.offline=true -cp "target/classes:$(cat target/classpath.txt)" \
   io.github.djlresnet.cli.Main benchmark --workload w28g --mode train --data "$data" \
