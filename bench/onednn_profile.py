@@ -7,7 +7,9 @@ script runs each side for a few training steps, sums those times per (primitive,
 implementation) and per step, and prints both sides next to each other. What is not oneDNN
 (BatchNorm, ReLU, additions, pooling, the optimizer) is the step's wall time minus the oneDNN sum.
 
-Usage: bench/onednn_profile.py [--workload w224] [--steps 3] [--warmup 1]
+Usage: bench/onednn_profile.py [--workload w224] [--steps 3] [--warmup 1] [--by-shape N]
+--by-shape N also prints the N costliest (primitive, direction, problem shape) rows of each side,
+with their implementation and executions per step, to compare one layer's kernel on both sides.
 (run from the project root after `mvn -q compile`; the two runs take turns, never overlap)
 """
 import argparse
@@ -43,6 +45,8 @@ def run(command):
     if out.returncode != 0:
         sys.exit("failed: " + " ".join(command) + "\n" + out.stderr[-2000:])
     times = collections.Counter()
+    shapes = collections.Counter()
+    counts = collections.Counter()
     result = None
     for line in out.stdout.splitlines() + out.stderr.splitlines():
         if line.startswith("{"):
@@ -55,10 +59,15 @@ def run(command):
         # exec,<engine>,<primitive>,<implementation>,<direction>,...,<time ms>
         try:
             key = (fields[i + 2], fields[i + 4], fields[i + 3])
-            times[key] += float(fields[-1])
+            ms = float(fields[-1])
         except (IndexError, ValueError):
             continue
-    return result, times
+        times[key] += ms
+        # the field before the time is the problem (e.g. mb128_ic256oc256_ih2oh2kh3...)
+        shape = key + (fields[-2],)
+        shapes[shape] += ms
+        counts[shape] += 1
+    return result, times, shapes, counts
 
 
 def main():
@@ -66,13 +75,14 @@ def main():
     p.add_argument("--workload", default="w224")
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--by-shape", type=int, default=0, metavar="N")
     a = p.parse_args()
     sides = {}
     for name, command in (("djl", djl_command(a.workload, a.steps, a.warmup)),
                           ("pytorch", peer_command(a.workload, a.steps, a.warmup))):
         sides[name] = run(command)
     # verbose lines cover warm-up and timed steps alike: report per executed step
-    for name, (result, times) in sides.items():
+    for name, (result, times, _, _) in sides.items():
         total_steps = a.steps + a.warmup
         step_ms = 1000 * result["seconds"] / result["steps"]
         dnnl_ms = sum(times.values()) / total_steps
@@ -90,6 +100,16 @@ def main():
     for (prim, direction), (d, t, di, ti) in sorted(rows.items(), key=lambda r: -(r[1][0] + r[1][1])):
         impl = "/".join(sorted(di)) + " | " + "/".join(sorted(ti))
         print(f"{prim:<14} {direction:<18} {impl[:40]:<40} {d:>11.1f} {t:>11.1f}")
+    if a.by_shape:
+        print_by_shape(sides, a.steps + a.warmup, a.by_shape)
+
+
+def print_by_shape(sides, total_steps, n):
+    for name, (_, _, shapes, counts) in sides.items():
+        print(f"\n{name}: the {n} costliest primitives by problem shape")
+        print(f"{'ms/step':>8} {'runs/step':>9}  {'primitive':<12} {'direction':<17} {'impl':<28} problem")
+        for k, ms in shapes.most_common(n):
+            print(f"{ms / total_steps:>8.2f} {counts[k] / total_steps:>9.1f}  {k[0]:<12} {k[1]:<17} {k[2][:28]:<28} {k[3]}")
 
 
 if __name__ == "__main__":
