@@ -44,7 +44,6 @@ def run(command):
     out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit("failed: " + " ".join(command) + "\n" + out.stderr[-2000:])
-    times = collections.Counter()
     shapes = collections.Counter()
     counts = collections.Counter()
     result = None
@@ -62,11 +61,13 @@ def run(command):
             ms = float(fields[-1])
         except (IndexError, ValueError):
             continue
-        times[key] += ms
         # the field before the time is the problem (e.g. mb128_ic256oc256_ih2oh2kh3...)
         shape = key + (fields[-2],)
         shapes[shape] += ms
         counts[shape] += 1
+    times = collections.Counter()
+    for shape, ms in shapes.items():
+        times[shape[:3]] += ms
     return result, times, shapes, counts
 
 
