@@ -88,7 +88,7 @@ public final class BenchmarkPlot {
         List<String> labels = rows.stream().map(Row::label).toList();
 
         CategoryChart speed = new CategoryChartBuilder().width(640).height(420)
-                .title("speed, DJL / PyTorch (median of rounds; whisker to the farther of min, max)")
+                .title("speed, DJL / PyTorch (median of rounds; whiskers cover min and max)")
                 .xAxisTitle("workload").yAxisTitle("ratio of images/s").build();
         speed.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         speed.getStyler().setOverlapped(true);
