@@ -131,6 +131,14 @@ final class TrainCommand implements Callable<Integer> {
             description = "Continue the run in this folder from its last checkpoint, with its settings (only --epochs may change).")
     Path resume;
 
+    /** The settings of a new run, as parsed. */
+    TrainOptions options() {
+        return new TrainOptions(dataset, dataDir, depth, Shortcut.parse(shortcut),
+                Stem.parse(stem), imageSize, epochs, batchSize, optimizer, lr, momentum,
+                weightDecay, LrSchedule.Kind.parse(lrSchedule), warmupEpochs, seed, limit,
+                valSplit, !noAugment, randomErasing, devices, workers, trackTest);
+    }
+
     @Override
     public Integer call() throws Exception {
         TrainingRun run;
@@ -150,11 +158,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             run = TrainingRun.resume(resume, epochsGiven ? epochs : 0);
         } else {
-            TrainOptions options = new TrainOptions(dataset, dataDir, depth, Shortcut.parse(shortcut),
-                    Stem.parse(stem), imageSize, epochs, batchSize, optimizer, lr, momentum,
-                    weightDecay, LrSchedule.Kind.parse(lrSchedule), warmupEpochs, seed, limit,
-                    valSplit, !noAugment, randomErasing, devices, workers, trackTest);
-            run = TrainingRun.start(options, output != null ? output : defaultOutput());
+            run = TrainingRun.start(options(), output != null ? output : defaultOutput());
         }
         try (run) {
             int done = run.state().epochsDone();

@@ -65,10 +65,10 @@ public record TrainOptions(
         }
     }
 
-    /** The quick default run: ResNet-34 on the shipped mini subset, the paper's SGD recipe. */
+    /** The quick default run: ResNet-34 on the shipped mini subset, the paper's SGD recipe; `train`'s defaults. */
     public static TrainOptions defaults() {
         return new TrainOptions(
-                DataOptions.DEFAULT_DATASET, null, 34, Shortcut.B, Stem.IMAGENET, 0, 3, 64, "sgd",
+                DataOptions.DEFAULT_DATASET, null, 34, Shortcut.B, Stem.IMAGENET, 0, 5, 64, "sgd",
                 0.05f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 42, 0, 0, true, 0, "cpu", 1, false);
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.djlresnet.train.TrainOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The train command end to end: a smoke run, then bad options that must not touch it. */
 class TrainCommandTest {
@@ -44,6 +46,13 @@ class TrainCommandTest {
         assertTrue(o.out().contains("model saved to " + run.toAbsolutePath()), o.out());
         assertTrue(o.out().contains("final validation accuracy"), o.out());
         runBytes = snapshot(run);
+    }
+
+    @Test
+    void commandLineDefaultsAreTheLibraryDefaults() {
+        TrainCommand command = new TrainCommand();
+        new CommandLine(command).parseArgs();
+        assertEquals(TrainOptions.defaults(), command.options());
     }
 
     @Test
