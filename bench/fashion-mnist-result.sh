@@ -2,8 +2,8 @@
 # Reruns the full Fashion-MNIST result of docs/RESULTS.md on this machine (needs the Debian package
 # dataset-fashion-mnist). Long, on 2 cores: about 1 h 30 min for the 10-epoch main run, 4 h to 5 h
 # more to extend it to 40 epochs, 1 h 40 min for the shortcut runs, 7 h to 11 h for the small-stem
-# run and about 10 h for its 40-epoch variant (machines of this kind differ). Every run checkpoints after each epoch; if one is interrupted,
-# continue it with
+# run and about 10 h for its 40-epoch variant (machines of this kind differ). Every run checkpoints
+# after each epoch; if one is interrupted, continue it with
 #   mvn -q exec:java -Dexec.args="train --resume <run folder>"
 # then rerun this script with the same stage (finished runs are not started again).
 #

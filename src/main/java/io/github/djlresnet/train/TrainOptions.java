@@ -65,7 +65,7 @@ public record TrainOptions(
         }
     }
 
-    /** The quick default run: ResNet-34 on the shipped mini subset, the paper's SGD recipe; `train`'s defaults. */
+    /** The quick default run: ResNet-34 on the shipped mini subset, the paper's SGD recipe ({@code train}'s defaults). */
     public static TrainOptions defaults() {
         return new TrainOptions(
                 DataOptions.DEFAULT_DATASET, null, 34, Shortcut.B, Stem.IMAGENET, 0, 5, 64, "sgd",
