@@ -37,10 +37,11 @@ djl() { mvn -q -B compile exec:java -Dexec.args="$*"; }
 RECIPE="--dataset fashion-mnist --val-split 0.1 --track-test --image-size 56 --epochs 10 --batch-size 128 --lr 0.1 --weight-decay 5e-4 --warmup-epochs 1"
 # The second recipe: full-resolution stages (28, 14, 7, 4) at about 3x the cost per image, and
 # random erasing against the 3-point train/validation gap of the 40-epoch run.
-SMALL_RECIPE="--dataset fashion-mnist --val-split 0.1 --track-test --stem small --epochs 30 --batch-size 128 --lr 0.1 --weight-decay 5e-4 --warmup-epochs 1 --random-erasing 0.5"
+SMALL_BASE="--dataset fashion-mnist --val-split 0.1 --track-test --stem small --batch-size 128 --lr 0.1 --weight-decay 5e-4 --random-erasing 0.5"
+SMALL_RECIPE="$SMALL_BASE --epochs 30 --warmup-epochs 1"
 # Run 3: a longer warm-up against the epoch-1/2 collapse of run 2's second attempt, and 10 more
 # epochs because run 2 ended with training accuracy still below validation.
-SMALL40_RECIPE="--dataset fashion-mnist --val-split 0.1 --track-test --stem small --epochs 40 --batch-size 128 --lr 0.1 --weight-decay 5e-4 --warmup-epochs 3 --random-erasing 0.5"
+SMALL40_RECIPE="$SMALL_BASE --epochs 40 --warmup-epochs 3"
 # The shortcut comparison: native 28x28 (about 2.5x cheaper per image), 4 epochs each, a lower rate and decay.
 SHORTCUT_BUDGET="--dataset fashion-mnist --val-split 0.1 --track-test --epochs 4 --batch-size 128 --lr 0.05 --weight-decay 1e-4 --warmup-epochs 1"
 
@@ -56,13 +57,14 @@ train_once() { # run folder, options...
   fi
 }
 
-train_or_resume() { # run folder, options...: a long run that may span several sessions
+long_run() { # run folder, options...: a run that may span several sessions, then its test evaluate
   local dir=$1; shift
   if [ -d "$dir" ] && [ ! -f "$dir/serving.properties" ]; then
     djl train --resume "$dir"
   else
     train_once "$dir" "$@"
   fi
+  [ -d "$dir-test" ] || djl evaluate --model "$dir" --dataset fashion-mnist --split test --output "$dir-test"
 }
 
 time_to() { # metrics.csv, accuracy: elapsed wall seconds until the test accuracy first reaches it
@@ -95,12 +97,10 @@ if [ "$stage" = extend ] || [ "$stage" = all ]; then
   [ -d "$out/main-e40-test" ] || djl evaluate --model "$out/main-e40" --dataset fashion-mnist --split test --output "$out/main-e40-test"
 fi
 if [ "$stage" = small ] || [ "$stage" = all ]; then
-  train_or_resume "$out/small" $SMALL_RECIPE
-  [ -d "$out/small-test" ] || djl evaluate --model "$out/small" --dataset fashion-mnist --split test --output "$out/small-test"
+  long_run "$out/small" $SMALL_RECIPE
 fi
 if [ "$stage" = small40 ]; then
-  train_or_resume "$out/small40" $SMALL40_RECIPE
-  [ -d "$out/small40-test" ] || djl evaluate --model "$out/small40" --dataset fashion-mnist --split test --output "$out/small40-test"
+  long_run "$out/small40" $SMALL40_RECIPE
 fi
 if [ "$stage" = shortcuts ] || [ "$stage" = all ]; then
   for s in A B C; do
