@@ -1,6 +1,6 @@
 package io.github.djlresnet.cli;
 
-import io.github.djlresnet.train.AllocatorRelaunch;
+import io.github.djlresnet.runtime.AllocatorRelaunch;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;

@@ -3,7 +3,7 @@ package io.github.djlresnet.cli;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
 import io.github.djlresnet.serving.ImagePredictor;
-import io.github.djlresnet.train.EngineSetup;
+import io.github.djlresnet.runtime.EngineSetup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

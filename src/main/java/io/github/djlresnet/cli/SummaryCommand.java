@@ -4,7 +4,7 @@ import io.github.djlresnet.model.ModelSummary;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
-import io.github.djlresnet.train.EngineSetup;
+import io.github.djlresnet.runtime.EngineSetup;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

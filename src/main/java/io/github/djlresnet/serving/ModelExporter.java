@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.runtime.ModelSpec;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 import io.github.djlresnet.model.ResNetConfig;

@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.runtime.ModelSpec;
 import io.github.djlresnet.model.ResNetConfig;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.runtime.ModelSpec;
 import ai.djl.modality.cv.translator.ImageClassificationTranslatorFactory;
 import io.github.djlresnet.model.ResNetConfig;
 import java.util.LinkedHashMap;

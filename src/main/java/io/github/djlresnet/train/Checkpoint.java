@@ -1,5 +1,6 @@
 package io.github.djlresnet.train;
 
+import io.github.djlresnet.runtime.AtomicFiles;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,5 +1,6 @@
 package io.github.djlresnet.train;
 
+import io.github.djlresnet.runtime.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.github.djlresnet.train;
 
+import io.github.djlresnet.runtime.AtomicFiles;
 import io.github.djlresnet.data.DataOptions;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;

@@ -1,5 +1,11 @@
 package io.github.djlresnet.train;
 
+import io.github.djlresnet.runtime.RunFolder;
+import io.github.djlresnet.runtime.DeviceOption;
+import io.github.djlresnet.runtime.NoGrad;
+import io.github.djlresnet.runtime.AtomicFiles;
+import io.github.djlresnet.runtime.BatchStager;
+import io.github.djlresnet.runtime.EngineSetup;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -19,7 +25,7 @@ import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.serving.ModelCard;
 import io.github.djlresnet.serving.ModelExporter;
-import io.github.djlresnet.serving.ModelSpec;
+import io.github.djlresnet.runtime.ModelSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import io.github.djlresnet.data.Datasets;
 import io.github.djlresnet.data.ImageSet;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
-import io.github.djlresnet.train.EngineSetup;
+import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.train.EpochStats;
 import io.github.djlresnet.train.LrSchedule;
 import io.github.djlresnet.train.TrainOptions;

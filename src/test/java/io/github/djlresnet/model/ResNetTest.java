@@ -16,7 +16,7 @@ import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import io.github.djlresnet.train.EngineSetup;
+import io.github.djlresnet.runtime.EngineSetup;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;

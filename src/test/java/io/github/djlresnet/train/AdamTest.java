@@ -1,5 +1,6 @@
 package io.github.djlresnet.train;
 
+import io.github.djlresnet.runtime.EngineSetup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;

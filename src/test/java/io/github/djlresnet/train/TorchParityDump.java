@@ -1,5 +1,7 @@
 package io.github.djlresnet.train;
 
+import io.github.djlresnet.runtime.BatchStager;
+import io.github.djlresnet.runtime.EngineSetup;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;

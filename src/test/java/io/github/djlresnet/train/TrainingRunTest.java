@@ -1,5 +1,7 @@
 package io.github.djlresnet.train;
 
+import io.github.djlresnet.runtime.NoGrad;
+import io.github.djlresnet.runtime.EngineSetup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

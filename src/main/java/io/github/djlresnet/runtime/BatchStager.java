@@ -1,4 +1,4 @@
-package io.github.djlresnet.train;
+package io.github.djlresnet.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

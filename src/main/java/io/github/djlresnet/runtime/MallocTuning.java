@@ -1,4 +1,4 @@
-package io.github.djlresnet.train;
+package io.github.djlresnet.runtime;
 
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;

@@ -1,14 +1,14 @@
-package io.github.djlresnet.train;
+package io.github.djlresnet.runtime;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
 /** Parses {@code --devices}: cpu, gpu (all GPUs) or a number of GPUs. */
-final class DeviceOption {
+public final class DeviceOption {
 
     private DeviceOption() {}
 
-    static Device[] parse(String text) {
+    public static Device[] parse(String text) {
         String t = text.trim().toLowerCase(java.util.Locale.ROOT);
         if (t.equals("cpu")) {
             return new Device[] {Device.cpu()};

@@ -1,4 +1,4 @@
-package io.github.djlresnet.serving;
+package io.github.djlresnet.runtime;
 
 import io.github.djlresnet.data.Normalization;
 import io.github.djlresnet.model.ResNetConfig;

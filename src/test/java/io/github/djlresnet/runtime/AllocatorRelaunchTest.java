@@ -1,4 +1,4 @@
-package io.github.djlresnet.train;
+package io.github.djlresnet.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
