@@ -22,15 +22,37 @@ import picocli.CommandLine.Option;
         })
 final class BenchmarkCommand implements Callable<Integer> {
 
+    /** What a step does. */
+    enum Mode {
+        TRAIN,
+        INFER;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Where the batches come from. */
+    enum Data {
+        SYNTHETIC,
+        REAL;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--workload", defaultValue = "w28g", paramLabel = "w224|w32|w28g",
             description = "Input size and batch (default: ${DEFAULT-VALUE}).")
-    String workload;
+    Benchmark.Workload workload;
 
     @Option(names = "--mode", defaultValue = "train", paramLabel = "train|infer",
             description = "train: forward, loss, backward, SGD step; infer: forward without gradients (default: ${DEFAULT-VALUE}).")
-    String mode;
+    Mode mode;
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "30", description = "Time the steps for at least this long (default: ${DEFAULT-VALUE}).")
     double seconds;
@@ -43,7 +65,7 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--data", defaultValue = "synthetic", paramLabel = "synthetic|real",
             description = "real: Fashion-MNIST through the data pipeline with augmentation (w28g only) (default: ${DEFAULT-VALUE}).")
-    String data;
+    Data data;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
             description = "Threads preparing batches for --data real (default: ${DEFAULT-VALUE}).")
@@ -60,15 +82,7 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Benchmark.Workload w = Benchmark.Workload.parse(workload);
-        String m = mode.toLowerCase(Locale.ROOT);
-        if (!m.equals("train") && !m.equals("infer")) {
-            throw new UserError("--mode must be train or infer, got '" + mode + "'");
-        }
-        String d = data.toLowerCase(Locale.ROOT);
-        if (!d.equals("synthetic") && !d.equals("real")) {
-            throw new UserError("--data must be synthetic or real, got '" + data + "'");
-        }
+        Benchmark.Workload w = workload;
         if (seconds < 0 || steps < 0) {
             throw new UserError("--seconds and --steps must not be negative");
         }
@@ -77,7 +91,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             throw new UserError("--profile " + profile + ": the file exists or its folder does not");
         }
         int warm = warmup >= 0 ? warmup : (w == Benchmark.Workload.W224 ? 3 : 5);
-        Benchmark.Result result = new Benchmark(w, m.equals("train"), d.equals("real"), workers)
+        Benchmark.Result result = new Benchmark(w, mode == Mode.TRAIN, data == Data.REAL, workers)
                 .profileTo(profile)
                 .run(
                 warm, steps, seconds,

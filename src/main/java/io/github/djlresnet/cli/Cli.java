@@ -1,8 +1,13 @@
 package io.github.djlresnet.cli;
 
+import io.github.djlresnet.model.InvalidInputException;
 import picocli.CommandLine;
 
-/** Shared picocli wiring: bad input becomes one line on stderr and exit code 2. */
+/**
+ * Shared picocli wiring. The app's own user errors (bad options, data or model files) become one
+ * line on stderr and exit code 2; anything unexpected, a JDK or DJL IllegalArgumentException
+ * included, becomes one line and exit code 1, with the stack trace in a log file.
+ */
 final class Cli {
 
     private Cli() {}
@@ -21,18 +26,30 @@ final class Cli {
                 });
         cl.setExecutionExceptionHandler(
                 (ex, line, parseResult) -> {
-                    if (ex instanceof UserError || ex instanceof IllegalArgumentException) {
+                    if (ex instanceof UserError u) {
                         line.getErr().println("error: " + ex.getMessage());
-                        return ex instanceof UserError u ? u.exitCode() : Main.EXIT_BAD_INPUT;
+                        return u.exitCode();
+                    }
+                    if (ex instanceof InvalidInputException) {
+                        line.getErr().println("error: " + ex.getMessage());
+                        return Main.EXIT_BAD_INPUT;
                     }
                     if (System.getenv("DJL_RESNET_DEBUG") != null) {
                         throw ex;
                     }
-                    // anything else is our fault or the machine's: still one line
+                    // anything else is our fault or the machine's: one line here, the trace in a file
                     line.getErr().println("error: " + ex.getClass().getSimpleName() + ": "
-                            + ex.getMessage() + " (set DJL_RESNET_DEBUG=1 for the stack trace)");
+                            + firstLine(ex.getMessage()) + " (" + CrashLog.write(ex) + ")");
                     return Main.EXIT_INTERNAL;
                 });
         return cl;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
     }
 }

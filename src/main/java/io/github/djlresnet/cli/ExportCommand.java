@@ -1,6 +1,6 @@
 package io.github.djlresnet.cli;
 
-import io.github.djlresnet.train.TrainingRun;
+import io.github.djlresnet.serving.RunExport;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
             "Write a model folder that other DJL apps load with Criteria, from a training run's"
                     + " checkpoint: <name>-NNNN.params, synset.txt, serving.properties, README.md"
                     + " (model card) and djl-resnet-model.jar (the BlockFactory).",
-            "The run's dataset must still be readable (it gives the class names and input size)."
+            "Needs only the run folder (its model-spec.properties and checkpoint), not the dataset."
         })
 final class ExportCommand implements Callable<Integer> {
 
@@ -38,13 +38,12 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (TrainingRun opened = TrainingRun.open(run, checkpoint)) {
-            Path dir = opened.exportTo(output, overwrite, "djl-resnet "
-                    + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-            spec.commandLine().getOut().printf("exported %s checkpoint (epoch %d) of %s to %s%n",
-                    checkpoint, opened.state().epochsDone(), run, dir);
-            spec.commandLine().getOut().flush();
-        }
+        RunExport.Result done = RunExport.exportTo(run, checkpoint, output, overwrite, "djl-resnet "
+                + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        spec.commandLine().getOut().printf("exported %s checkpoint (epoch %d%s) of %s to %s%n",
+                checkpoint, done.epochsDone(),
+                done.stepsIntoNext() > 0 ? " and " + done.stepsIntoNext() + " steps of the next" : "", run, done.dir());
+        spec.commandLine().getOut().flush();
         return 0;
     }
 }

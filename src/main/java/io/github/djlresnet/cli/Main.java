@@ -4,6 +4,7 @@ import io.github.djlresnet.runtime.AllocatorRelaunch;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,16 +44,25 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
+    /**
+     * The commands that restart in a child JVM with tcmalloc (or one glibc arena), where it was
+     * measured to pay: training and benchmarks, whose 224 px steps ran at 0.64x with glibc's
+     * defaults (bench/RESULTS.md, changes 6 and 7). The other commands are short or light, and a
+     * second JVM would only add its start-up time (README, "Memory allocator").
+     */
+    static final Set<String> RELAUNCHED = Set.of("train", "benchmark");
+
     public static void main(String[] args) {
         boolean helpOnly = args.length == 0
                 || List.of(args).stream().anyMatch(List.of("-h", "--help", "-V", "--version", "help")::contains);
+        boolean relaunch = !helpOnly && RELAUNCHED.contains(args[0]);
         Optional<String> badSetting = AllocatorRelaunch.settingError(System.getProperties());
         if (badSetting.isPresent()) {
             System.err.println("error: " + badSetting.get());
             System.exit(EXIT_BAD_INPUT);
         }
         // LibTorch's big tensors need tcmalloc or glibc's single-arena setting, which only a fresh process gets
-        OptionalInt relaunched = helpOnly ? OptionalInt.empty() : AllocatorRelaunch.relaunch(Main.class, args);
+        OptionalInt relaunched = relaunch ? AllocatorRelaunch.relaunch(Main.class, args) : OptionalInt.empty();
         int code = relaunched.isPresent() ? relaunched.getAsInt() : execute(args);
         if (code != 0) {
             System.exit(code);

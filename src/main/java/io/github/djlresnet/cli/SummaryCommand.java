@@ -29,16 +29,16 @@ final class SummaryCommand implements Callable<Integer> {
     String input;
 
     @Option(names = "--stem", defaultValue = "imagenet", description = "imagenet or small (default: ${DEFAULT-VALUE}).")
-    String stem;
+    Stem stem;
 
     @Option(names = "--shortcut", defaultValue = "B", description = "A, B or C (default: ${DEFAULT-VALUE}).")
-    String shortcut;
+    Shortcut shortcut;
 
     @Override
     public Integer call() {
         int[] chw = InputShape.parse(input);
         ResNetConfig config =
-                new ResNetConfig(depth, classes, chw[0], Stem.parse(stem), Shortcut.parse(shortcut));
+                new ResNetConfig(depth, classes, chw[0], stem, shortcut);
         EngineSetup.engine();
         System.out.print(ModelSummary.of(config, chw[1], chw[2]).format());
         return 0;

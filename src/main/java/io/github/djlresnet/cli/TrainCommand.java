@@ -2,6 +2,8 @@ package io.github.djlresnet.cli;
 
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
+import io.github.djlresnet.serving.RunExport;
+import io.github.djlresnet.train.CheckpointPolicy;
 import io.github.djlresnet.train.EpochStats;
 import io.github.djlresnet.train.LrSchedule;
 import io.github.djlresnet.train.TrainOptions;
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,11 +59,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--shortcut", defaultValue = "B", paramLabel = "A|B|C",
             description = "Shortcut option of He et al. Table 3 (default: ${DEFAULT-VALUE}).")
-    String shortcut;
+    Shortcut shortcut;
 
     @Option(names = "--stem", defaultValue = "imagenet", paramLabel = "imagenet|small",
             description = "imagenet: 7x7/2 conv + max pool; small: 3x3/1 conv, no pool (default: ${DEFAULT-VALUE}).")
-    String stem;
+    Stem stem;
 
     @Option(names = "--image-size", defaultValue = "0", paramLabel = "PX",
             description = "Resize images to PX x PX; 0 keeps the native size (default: ${DEFAULT-VALUE}).")
@@ -87,7 +90,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--lr-schedule", defaultValue = "cosine", paramLabel = "constant|step|cosine",
             description = "step divides by 10 at 50%% and 75%% of the epochs (default: ${DEFAULT-VALUE}).")
-    String lrSchedule;
+    LrSchedule.Kind lrSchedule;
 
     @Option(names = "--warmup-epochs", paramLabel = "E", defaultValue = "0",
             description = "Linear warm-up from lr/10 over this many epochs (default: ${DEFAULT-VALUE}).")
@@ -123,31 +126,40 @@ final class TrainCommand implements Callable<Integer> {
             description = "Threads preparing batches ahead of the trainer; more than 1 competes with LibTorch on small machines (default: ${DEFAULT-VALUE}).")
     int workers;
 
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "0",
+            description = "Also write checkpoints/last.ckpt every STEPS optimizer steps inside an epoch; a resumed run continues from that step exactly; 0 = off (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--checkpoint-minutes", paramLabel = "M", defaultValue = "10",
+            description = "Also write checkpoints/last.ckpt after every M minutes of training inside an epoch; 0 = off (default: ${DEFAULT-VALUE}).")
+    double checkpointMinutes;
+
     @Option(names = "--output", paramLabel = "DIR",
             description = "Run folder to create (default: models/<dataset>-resnet<depth>-<time>).")
     Path output;
 
     @Option(names = "--resume", paramLabel = "RUN",
-            description = "Continue the run in this folder from its last checkpoint, with its settings (only --epochs may change).")
+            description = "Continue the run in this folder from its last checkpoint (an epoch's end or inside one), with its settings (only --epochs and the checkpoint options may change).")
     Path resume;
 
     /** The settings of a new run, as parsed. */
     TrainOptions options() {
-        return new TrainOptions(dataset, dataDir, depth, Shortcut.parse(shortcut),
-                Stem.parse(stem), imageSize, epochs, batchSize, optimizer, lr, momentum,
-                weightDecay, LrSchedule.Kind.parse(lrSchedule), warmupEpochs, seed, limit,
+        return new TrainOptions(dataset, dataDir, depth, shortcut,
+                stem, imageSize, epochs, batchSize, optimizer, lr, momentum,
+                weightDecay, lrSchedule, warmupEpochs, seed, limit,
                 valSplit, !noAugment, randomErasing, devices, workers, trackTest);
     }
 
     @Override
     public Integer call() throws Exception {
+        CheckpointPolicy checkpoints = new CheckpointPolicy(checkpointEvery, checkpointMinutes);
         TrainingRun run;
         if (resume != null) {
             var parsed = spec.commandLine().getParseResult();
             // a resumed run keeps its own settings; say so rather than ignore what was asked
             for (var option : parsed.matchedOptions()) {
                 String name = option.longestName();
-                if (!name.equals("--resume") && !name.equals("--epochs")) {
+                if (!List.of("--resume", "--epochs", "--checkpoint-every", "--checkpoint-minutes").contains(name)) {
                     throw new UserError(name + " cannot be combined with --resume: a resumed run"
                             + " keeps its settings (only --epochs may change)");
                 }
@@ -160,6 +172,7 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             run = TrainingRun.start(options(), output != null ? output : defaultOutput());
         }
+        run.withCheckpoints(checkpoints);
         try (run) {
             int done = run.state().epochsDone();
             EpochStats last = run.run();
@@ -168,7 +181,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new UserError("nothing to train: " + run.folder().dir() + " already has "
                         + done + " epochs; pass a larger --epochs to continue it");
             }
-            run.export(commandLine());
+            RunExport.exportIntoRun(run.folder().dir(), commandLine());
             out.printf(Locale.ROOT, "model saved to %s%n", run.folder().dir().toAbsolutePath());
             if (last != null) {
                 out.printf(Locale.ROOT, "final validation accuracy %.4f (epoch %d)%n",

@@ -140,7 +140,18 @@ public final class BatchLoader implements AutoCloseable {
 
     /** The batches of one epoch, in order; close it to drop batches not yet taken. */
     public Epoch epoch(int epoch) {
-        return new Epoch(epoch);
+        return new Epoch(epoch, 0);
+    }
+
+    /**
+     * The batches of one epoch from batch {@code fromBatch} on (to resume mid-epoch): the same
+     * batches, with the same augmentation, as the rest of {@code epoch(epoch)}.
+     */
+    public Epoch epoch(int epoch, int fromBatch) {
+        if (fromBatch < 0 || fromBatch > batchesPerEpoch()) {
+            throw new DataException("batch " + fromBatch + " is outside an epoch of " + batchesPerEpoch() + " batches");
+        }
+        return new Epoch(epoch, fromBatch);
     }
 
     /** Stops the worker threads. */
@@ -275,9 +286,10 @@ public final class BatchLoader implements AutoCloseable {
         private final ArrayDeque<Future<HostBatch>> pending = new ArrayDeque<>();
         private int submitted;
 
-        private Epoch(int epoch) {
+        private Epoch(int epoch, int fromBatch) {
             this.epoch = epoch;
             this.order = order(epoch);
+            this.submitted = fromBatch;
             fill();
         }
 

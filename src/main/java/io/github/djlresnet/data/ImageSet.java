@@ -1,5 +1,6 @@
 package io.github.djlresnet.data;
 
+import io.github.djlresnet.model.InvalidInputException;
 import java.util.List;
 
 /**
@@ -20,7 +21,7 @@ public record ImageSet(
     public ImageSet {
         long expected = (long) labels.length * channels * height * width;
         if (pixels.length != expected) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     name + ": " + pixels.length + " pixel bytes for " + labels.length + " images of "
                             + channels + "x" + height + "x" + width + " (expected " + expected + ")");
         }

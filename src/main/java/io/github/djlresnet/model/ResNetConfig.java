@@ -19,17 +19,17 @@ public record ResNetConfig(int depth, int classes, int inputChannels, Stem stem,
 
     public ResNetConfig {
         if (depth != 18 && depth != 34) {
-            throw new IllegalArgumentException("depth must be 18 or 34, got " + depth);
+            throw new InvalidInputException("depth must be 18 or 34, got " + depth);
         }
         if (classes < 1) {
-            throw new IllegalArgumentException("classes must be at least 1, got " + classes);
+            throw new InvalidInputException("classes must be at least 1, got " + classes);
         }
         if (inputChannels != 1 && inputChannels != 3) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "input channels must be 1 (grayscale) or 3 (RGB), got " + inputChannels);
         }
         if (stem == null || shortcut == null) {
-            throw new IllegalArgumentException("stem and shortcut must be given");
+            throw new InvalidInputException("stem and shortcut must be given");
         }
     }
 
@@ -63,7 +63,7 @@ public record ResNetConfig(int depth, int classes, int inputChannels, Stem stem,
     public void checkInputSize(long height, long width) {
         int min = minInputSize();
         if (height < min || width < min) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "input "
                             + height
                             + "x"

@@ -22,7 +22,7 @@ public enum Shortcut {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "shortcut must be one of A, B, C (He et al. 2015, Table 3), got '" + text + "'");
         }
     }

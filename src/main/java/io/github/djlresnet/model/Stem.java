@@ -24,7 +24,7 @@ public enum Stem {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "stem must be 'imagenet' or 'small', got '" + text + "'");
         }
     }

@@ -1,5 +1,6 @@
 package io.github.djlresnet.runtime;
 
+import io.github.djlresnet.model.InvalidInputException;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
@@ -21,12 +22,12 @@ public final class DeviceOption {
             try {
                 wanted = Integer.parseInt(t);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(
+                throw new InvalidInputException(
                         "--devices must be cpu, gpu or a number of GPUs, got '" + text + "'");
             }
         }
         if (wanted < 1 || wanted > available) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "--devices " + text + ": " + available + " GPU(s) visible to LibTorch"
                             + (available == 0 ? " (build with -Pgpu on a CUDA machine)" : ""));
         }

@@ -1,5 +1,6 @@
 package io.github.djlresnet.runtime;
 
+import io.github.djlresnet.model.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,11 @@ public record RunFolder(Path dir) {
         return dir.resolve("curves.png");
     }
 
+    /** The model spec, written when the run starts (what export needs besides a checkpoint). */
+    public Path modelSpec() {
+        return dir.resolve("model-spec.properties");
+    }
+
     public Path lastCheckpoint() {
         return dir.resolve("checkpoints").resolve("last.ckpt");
     }
@@ -38,17 +44,17 @@ public record RunFolder(Path dir) {
     /** A new run folder; refuses to reuse one that holds anything, so no run is overwritten. */
     public static RunFolder create(Path dir) {
         if (Files.exists(dir) && !isEmptyDirectory(dir)) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "output folder " + dir + " already exists and is not empty; choose another"
                             + " --output, or --resume it");
         }
         try {
             Files.createDirectories(dir.resolve("checkpoints"));
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot create output folder " + dir + ": " + e);
+            throw new InvalidInputException("cannot create output folder " + dir + ": " + e);
         }
         if (!Files.isWritable(dir)) {
-            throw new IllegalArgumentException("output folder " + dir + " is not writable");
+            throw new InvalidInputException("output folder " + dir + " is not writable");
         }
         return new RunFolder(dir);
     }
@@ -57,14 +63,46 @@ public record RunFolder(Path dir) {
     public static RunFolder existing(Path dir) {
         RunFolder folder = new RunFolder(dir);
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("cannot resume " + dir + ": no such folder");
+            throw new InvalidInputException("cannot resume " + dir + ": no such folder");
         }
         if (!Files.isRegularFile(folder.options()) || !Files.isRegularFile(folder.lastCheckpoint())) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "cannot resume " + dir + ": it is not a training run (no run.properties and"
                             + " checkpoints/last.ckpt)");
         }
         return folder;
+    }
+
+    /**
+     * An existing run to export from: it must hold its model spec and the checkpoint {@code which}
+     * ({@code last} or {@code best}); its dataset is not needed.
+     */
+    public static RunFolder forExport(Path dir, String which) {
+        RunFolder folder = new RunFolder(dir);
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidInputException("cannot export " + dir + ": no such folder");
+        }
+        if (!Files.isRegularFile(folder.lastCheckpoint())) {
+            throw new InvalidInputException("cannot export " + dir + ": it is not a training run (no checkpoints/last.ckpt)");
+        }
+        if (!Files.isRegularFile(folder.modelSpec())) {
+            throw new InvalidInputException("cannot export " + dir + ": it has no " + folder.modelSpec().getFileName()
+                    + " (runs made before djl-resnet recorded it: run `train --resume` once to write it)");
+        }
+        Path checkpoint = folder.checkpoint(which);
+        if (!Files.isRegularFile(checkpoint)) {
+            throw new InvalidInputException("cannot export " + dir + ": it has no " + which + " checkpoint (" + checkpoint + ")");
+        }
+        return folder;
+    }
+
+    /** The {@code last} or {@code best} checkpoint. */
+    public Path checkpoint(String which) {
+        return switch (which) {
+            case "last" -> lastCheckpoint();
+            case "best" -> bestCheckpoint();
+            default -> throw new InvalidInputException("--checkpoint must be last or best, got '" + which + "'");
+        };
     }
 
     private static boolean isEmptyDirectory(Path dir) {

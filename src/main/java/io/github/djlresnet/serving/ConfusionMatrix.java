@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.model.InvalidInputException;
 import java.util.List;
 import java.util.Locale;
 
@@ -14,7 +15,7 @@ public final class ConfusionMatrix {
 
     public ConfusionMatrix(List<String> classes) {
         if (classes.isEmpty()) {
-            throw new IllegalArgumentException("a confusion matrix needs at least one class");
+            throw new InvalidInputException("a confusion matrix needs at least one class");
         }
         this.classes = List.copyOf(classes);
         this.counts = new long[classes.size()][classes.size()];
@@ -23,7 +24,7 @@ public final class ConfusionMatrix {
     /** Counts one image of class {@code truth} predicted as {@code predicted}. */
     public void add(int truth, int predicted) {
         if (truth < 0 || truth >= counts.length || predicted < 0 || predicted >= counts.length) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "class index out of range [0, " + counts.length + "): true " + truth + ", predicted " + predicted);
         }
         counts[truth][predicted]++;

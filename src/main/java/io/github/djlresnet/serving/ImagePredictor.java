@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.model.InvalidInputException;
 import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
@@ -47,12 +48,12 @@ public final class ImagePredictor implements AutoCloseable {
     /** Reads an image file, failing with a message that names it when it is not an image. */
     public static Image readImage(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("image " + file + " does not exist or is not a file");
+            throw new InvalidInputException("image " + file + " does not exist or is not a file");
         }
         try {
             return ImageFactory.getInstance().fromFile(file);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(file + " is not a readable image (PNG or JPEG expected)", e);
+            throw new InvalidInputException(file + " is not a readable image (PNG or JPEG expected)", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.model.InvalidInputException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -35,14 +36,14 @@ final class ModelArchive {
         try {
             dir = Files.createTempDirectory("djl-resnet-model-");
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot create a temporary folder to unzip " + zip + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot create a temporary folder to unzip " + zip + ": " + e.getMessage(), e);
         }
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
             int files = 0;
             for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
                 Path out = dir.resolve(e.getName()).normalize();
                 if (!out.startsWith(dir)) {
-                    throw new IllegalArgumentException(zip + ": entry '" + e.getName() + "' points outside the archive");
+                    throw new InvalidInputException(zip + ": entry '" + e.getName() + "' points outside the archive");
                 }
                 if (e.isDirectory()) {
                     Files.createDirectories(out);
@@ -53,15 +54,15 @@ final class ModelArchive {
                 }
             }
             if (files == 0) {
-                throw new IllegalArgumentException(zip + " is an empty or unreadable zip archive");
+                throw new InvalidInputException(zip + " is an empty or unreadable zip archive");
             }
             return dir;
         } catch (ZipException | java.io.EOFException e) {
             ModelExporter.deleteQuietly(dir);
-            throw new IllegalArgumentException(zip + " is a corrupt or truncated zip archive (" + e.getMessage() + ")", e);
+            throw new InvalidInputException(zip + " is a corrupt or truncated zip archive (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             ModelExporter.deleteQuietly(dir);
-            throw new IllegalArgumentException("cannot unzip " + zip + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot unzip " + zip + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             ModelExporter.deleteQuietly(dir);
             throw e;

@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.model.InvalidInputException;
 import java.time.LocalDate;
 import java.util.Locale;
 
@@ -15,10 +16,10 @@ public record ModelCard(String dataset, double accuracy, LocalDate date, String 
 
     public ModelCard {
         if (dataset == null || dataset.isBlank()) {
-            throw new IllegalArgumentException("model card needs the dataset's name");
+            throw new InvalidInputException("model card needs the dataset's name");
         }
         if (!Double.isNaN(accuracy) && !(accuracy >= 0 && accuracy <= 1)) {
-            throw new IllegalArgumentException("accuracy must be in [0, 1] or NaN, got " + accuracy);
+            throw new InvalidInputException("accuracy must be in [0, 1] or NaN, got " + accuracy);
         }
         if (date == null) {
             date = LocalDate.now();

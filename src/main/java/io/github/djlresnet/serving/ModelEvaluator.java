@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.model.InvalidInputException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -14,7 +15,7 @@ import io.github.djlresnet.data.HostBatch;
 import io.github.djlresnet.data.ImageSet;
 import io.github.djlresnet.data.Normalization;
 import io.github.djlresnet.model.ResNetConfig;
-import io.github.djlresnet.runtime.AtomicFiles;
+import io.github.djlresnet.runtime.DurableFiles;
 import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.runtime.NoGrad;
 import java.io.IOException;
@@ -62,7 +63,7 @@ public final class ModelEvaluator {
 
         public Options {
             if (model == null) {
-                throw new IllegalArgumentException("--model is required");
+                throw new InvalidInputException("--model is required");
             }
             if (dataset == null || dataset.isBlank()) {
                 dataset = DataOptions.DEFAULT_DATASET;
@@ -72,16 +73,16 @@ public final class ModelEvaluator {
             }
             split = split.toLowerCase(Locale.ROOT);
             if (!split.equals(VALIDATION) && !split.equals(TEST)) {
-                throw new IllegalArgumentException("--split must be validation or test, got '" + split + "'");
+                throw new InvalidInputException("--split must be validation or test, got '" + split + "'");
             }
             if (limit < 0) {
-                throw new IllegalArgumentException("--limit must be 0 (all) or positive, got " + limit);
+                throw new InvalidInputException("--limit must be 0 (all) or positive, got " + limit);
             }
             if (batchSize < 1) {
-                throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+                throw new InvalidInputException("--batch-size must be at least 1, got " + batchSize);
             }
             if (!(valSplit >= 0 && valSplit < 1)) {
-                throw new IllegalArgumentException("--val-split must be in [0, 1), got " + valSplit);
+                throw new InvalidInputException("--val-split must be in [0, 1), got " + valSplit);
             }
         }
 
@@ -121,7 +122,7 @@ public final class ModelEvaluator {
     /** Loads the model and the data, checks that they fit each other, and evaluates. */
     public static Evaluation evaluate(Options o) {
         if (!Files.exists(o.model())) {
-            throw new IllegalArgumentException("model " + o.model() + " does not exist");
+            throw new InvalidInputException("model " + o.model() + " does not exist");
         }
         EngineSetup.engine();
         try (ZooModel<NDList, NDList> model = ModelLoader.logits(o.model())) {
@@ -148,7 +149,7 @@ public final class ModelEvaluator {
             ZooModel<NDList, NDList> model, ImageSet images, int imageSize, int batchSize, String dataset,
             String split) {
         if (images.size() == 0) {
-            throw new IllegalArgumentException(dataset + " has no " + split + " images");
+            throw new InvalidInputException(dataset + " has no " + split + " images");
         }
         int channels = images.channels();
         float[] zeros = new float[channels];
@@ -206,7 +207,7 @@ public final class ModelEvaluator {
     static void checkFits(ResNetConfig config, List<String> synset, ImageSet images, Options o) {
         String name = o.dataset() + " (" + o.split() + ")";
         if (images.synset().size() != config.classes()) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "the model has " + config.classes() + " classes but " + name + " has " + images.synset().size()
                             + ": evaluate it on data with the classes it was trained on");
         }
@@ -215,17 +216,17 @@ public final class ModelEvaluator {
             while (images.synset().get(i).equals(synset.get(i))) {
                 i++;
             }
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "class " + i + " of the model is '" + synset.get(i) + "' but of " + name + " '"
                             + images.synset().get(i) + "': the labels would not mean the same classes");
         }
         if (images.channels() != config.inputChannels()) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "the model takes " + config.inputChannels() + "-channel images but " + name + " has "
                             + images.channels() + "-channel images");
         }
         if (images.size() == 0) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     name + " has no images" + (o.split().equals(VALIDATION)
                             ? " (an image folder without val/: pass the run's --val-split, or use --split test)"
                             : ""));
@@ -236,7 +237,7 @@ public final class ModelEvaluator {
         try {
             return Files.readAllLines(folder.resolve(ModelFolder.SYNSET), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + folder.resolve(ModelFolder.SYNSET) + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot read " + folder.resolve(ModelFolder.SYNSET) + ": " + e.getMessage(), e);
         }
     }
 
@@ -275,11 +276,11 @@ public final class ModelEvaluator {
         for (Path p = abs; p != null; p = p.getParent()) {
             if (Files.exists(p)) {
                 if (!Files.isDirectory(p)) {
-                    throw new IllegalArgumentException(
+                    throw new InvalidInputException(
                             "--output " + output + (p.equals(abs) ? " is a file, not a folder" : ": " + p + " is a file, not a folder"));
                 }
                 if (!Files.isWritable(p)) {
-                    throw new IllegalArgumentException("--output " + output + ": cannot write in " + p);
+                    throw new InvalidInputException("--output " + output + ": cannot write in " + p);
                 }
                 return;
             }
@@ -294,11 +295,11 @@ public final class ModelEvaluator {
         checkOutput(dir);
         try {
             Files.createDirectories(dir);
-            AtomicFiles.write(dir.resolve(CONFUSION_CSV), e.confusion().toCsv().getBytes(StandardCharsets.UTF_8));
-            AtomicFiles.write(dir.resolve(PER_CLASS_CSV), e.confusion().perClassCsv().getBytes(StandardCharsets.UTF_8));
+            DurableFiles.write(dir.resolve(CONFUSION_CSV), e.confusion().toCsv().getBytes(StandardCharsets.UTF_8));
+            DurableFiles.write(dir.resolve(PER_CLASS_CSV), e.confusion().perClassCsv().getBytes(StandardCharsets.UTF_8));
             String title = String.format(Locale.ROOT, "%s, %s: accuracy %.4f (%d images)",
                     e.dataset(), e.split(), e.accuracy(), e.images());
-            AtomicFiles.write(dir.resolve(CONFUSION_PNG), out -> ConfusionPlot.write(e.confusion(), title, out));
+            DurableFiles.write(dir.resolve(CONFUSION_PNG), out -> ConfusionPlot.write(e.confusion(), title, out));
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot write the evaluation to " + dir + ": " + ex.getMessage(), ex);
         }

@@ -1,9 +1,11 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.runtime.ModelSpec;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 import io.github.djlresnet.model.ResNetConfig;
+import io.github.djlresnet.runtime.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,7 +16,9 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -96,6 +100,8 @@ public final class ModelExporter {
             Files.createDirectories(tmpParent);
             tmp = Files.createTempDirectory(tmpParent, tmpPrefix);
             writeFolder(tmp, block, spec, name, epoch, card);
+            // the files' content must be on disk before a rename makes them the model
+            DurableFiles.syncTree(tmp);
             placement.place(tmp);
             return target;
         } catch (IOException e) {
@@ -107,9 +113,27 @@ public final class ModelExporter {
         }
     }
 
-    /** Moves the model's files into a folder that holds other files too. */
+    /**
+     * Moves the model's files into a folder that holds other files too, so that the folder holds a
+     * loadable model at every moment: the new params file first (its name has the new epoch, so the
+     * old one stays), serving.properties, which names the params file, last; the old params go
+     * only after that.
+     */
     private static void mergeInto(Path tmp, Path target, String name, int epoch) throws IOException {
         String params = ModelFolder.paramsFile(name, epoch);
+        List<String> order = new ArrayList<>();
+        try (Stream<Path> files = Files.list(tmp)) {
+            files.map(f -> f.getFileName().toString()).sorted().forEach(order::add);
+        }
+        order.remove(params);
+        order.remove(ModelFolder.SERVING_PROPERTIES);
+        order.add(0, params);
+        order.add(ModelFolder.SERVING_PROPERTIES);
+        for (String file : order) {
+            Files.move(tmp.resolve(file), target.resolve(file),
+                    StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        DurableFiles.syncFolder(target);
         try (Stream<Path> old = Files.list(target)) {
             for (Path p : old.toList()) {
                 String file = p.getFileName().toString();
@@ -118,54 +142,49 @@ public final class ModelExporter {
                 }
             }
         }
-        try (Stream<Path> files = Files.list(tmp)) {
-            for (Path f : files.toList()) {
-                Files.move(f, target.resolve(f.getFileName().toString()),
-                        StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
+        DurableFiles.syncFolder(target);
     }
 
     private static void check(Block block, ModelSpec spec, String name, int epoch, ModelCard card) {
         if (spec == null || card == null) {
-            throw new IllegalArgumentException("export needs the model spec and the model card");
+            throw new InvalidInputException("export needs the model spec and the model card");
         }
         if (name == null || !ModelFolder.NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "model name must be letters, digits, '.', '_' or '-' (starting with a letter or digit), got '"
                             + name + "'");
         }
         if (epoch < 0 || epoch > 9999) {
-            throw new IllegalArgumentException("epoch must be in 0..9999, got " + epoch);
+            throw new InvalidInputException("epoch must be in 0..9999, got " + epoch);
         }
         ResNetConfig config = spec.config();
         if (spec.normalization().channels() != config.inputChannels()) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "normalization has " + spec.normalization().channels() + " channels, the model "
                             + config.inputChannels());
         }
         config.checkInputSize(spec.imageSize(), spec.imageSize());
         for (String label : spec.synset()) {
             if (label.isBlank() || label.contains("\n") || label.contains("\r")) {
-                throw new IllegalArgumentException("class names must be non-blank single lines, got '" + label + "'");
+                throw new InvalidInputException("class names must be non-blank single lines, got '" + label + "'");
             }
         }
         if (block == null || !block.isInitialized()) {
-            throw new IllegalArgumentException("the model has no initialized block to export");
+            throw new InvalidInputException("the model has no initialized block to export");
         }
         String mismatch = ArchitectureCheck.mismatch(block, config, spec.imageSize());
         if (mismatch != null) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "the model's block does not match the spec, " + ArchitectureCheck.describe(config) + ": " + mismatch);
         }
     }
 
     private static void checkTarget(Path target, boolean overwrite) {
         if (Files.exists(target) && !Files.isDirectory(target)) {
-            throw new IllegalArgumentException(target + " exists and is not a folder");
+            throw new InvalidInputException(target + " exists and is not a folder");
         }
         if (!overwrite && !isEmptyOrMissing(target)) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "model folder " + target + " already exists and is not empty; choose another"
                             + " folder or pass overwrite to replace it");
         }
@@ -220,8 +239,10 @@ public final class ModelExporter {
         if (Files.isDirectory(target) && isEmptyOrMissing(target)) {
             Files.delete(target);
         }
+        Path parent = target.getParent();
         if (!Files.exists(target)) {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.syncFolder(parent);
             return;
         }
         Path old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
@@ -233,6 +254,7 @@ public final class ModelExporter {
             Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
             throw e;
         }
+        DurableFiles.syncFolder(parent);
         deleteQuietly(old);
     }
 

@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.model.InvalidInputException;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.EngineException;
 import ai.djl.modality.Classifications;
@@ -50,13 +51,13 @@ public final class ModelLoader {
 
     private static <I, O> ZooModel<I, O> load(Path model, Class<I> input, Class<O> output) {
         if (!Files.exists(model)) {
-            throw new IllegalArgumentException("model " + model + " does not exist");
+            throw new InvalidInputException("model " + model + " does not exist");
         }
         if (Files.isDirectory(model)) {
             return loadFolder(nested(model), input, output);
         }
         if (!ModelArchive.isZip(model)) {
-            throw new IllegalArgumentException(model + " is neither a model folder nor a .zip of one");
+            throw new InvalidInputException(model + " is neither a model folder nor a .zip of one");
         }
         Path dir = ModelArchive.extract(model);
         try {
@@ -96,14 +97,14 @@ public final class ModelLoader {
         } catch (MalformedModelException | EOFException e) {
             throw broken(checked, e);
         } catch (ModelNotFoundException e) {
-            throw new IllegalArgumentException("DJL finds no loadable model in " + folder + ": " + firstLine(e), e);
+            throw new InvalidInputException("DJL finds no loadable model in " + folder + ": " + firstLine(e), e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read the model in " + folder + ": " + firstLine(e), e);
+            throw new InvalidInputException("cannot read the model in " + folder + ": " + firstLine(e), e);
         } catch (EngineException e) {
             throw broken(checked, e);
         } catch (IllegalArgumentException e) {
             if (String.valueOf(e.getMessage()).startsWith("Failed to load BlockFactory")) {
-                throw new IllegalArgumentException(
+                throw new InvalidInputException(
                         "cannot load " + ResNetBlockFactory.class.getName() + " (from the class path or "
                                 + ModelFolder.JAR + " in " + folder + ")", e);
             }
@@ -116,7 +117,7 @@ public final class ModelLoader {
         String mismatch = net == null ? "no block" : ArchitectureCheck.mismatch(net, config, checked.arguments().width());
         if (mismatch != null) {
             model.close();
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "model parameters in " + checked.params() + " do not match the architecture in "
                             + ModelFolder.SERVING_PROPERTIES + ", " + ArchitectureCheck.describe(config) + ": " + mismatch);
         }
@@ -127,14 +128,14 @@ public final class ModelLoader {
     private static Checked check(Path folder) {
         Path propsFile = folder.resolve(ModelFolder.SERVING_PROPERTIES);
         if (!Files.isRegularFile(propsFile)) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     folder + " has no " + ModelFolder.SERVING_PROPERTIES + ": not an exported model folder");
         }
         Properties props = new Properties();
         try (Reader r = Files.newBufferedReader(propsFile, StandardCharsets.ISO_8859_1)) {
             props.load(r);
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot read " + propsFile + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot read " + propsFile + ": " + e.getMessage(), e);
         }
         Map<String, String> args = new HashMap<>();
         props.stringPropertyNames().forEach(k -> args.put(k, props.getProperty(k)));
@@ -142,7 +143,7 @@ public final class ModelLoader {
         try {
             arguments = ServingArguments.parse(args);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(propsFile + ": " + e.getMessage(), e);
+            throw new InvalidInputException(propsFile + ": " + e.getMessage(), e);
         }
         ResNetConfig config = arguments.config();
         checkSynset(folder, config);
@@ -159,7 +160,7 @@ public final class ModelLoader {
         if (!saved.isEmpty()) {
             Map<String, String> expected = ModelExporter.architectureProperties(config);
             if (!saved.equals(expected)) {
-                throw new IllegalArgumentException(
+                throw new InvalidInputException(
                         "model parameters in " + params + " were saved for " + describeSaved(saved)
                                 + " and do not match " + ModelFolder.SERVING_PROPERTIES + ", which describes "
                                 + ArchitectureCheck.describe(config));
@@ -170,7 +171,7 @@ public final class ModelLoader {
             try {
                 actual = ModelExporter.sha256(params);
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read " + params + ": " + e.getMessage(), e);
+                throw new InvalidInputException("cannot read " + params + ": " + e.getMessage(), e);
             }
             if (!actual.equalsIgnoreCase(sha.trim())) {
                 throw corrupt(params, "SHA-256 differs from the one in " + ModelFolder.SERVING_PROPERTIES);
@@ -182,18 +183,18 @@ public final class ModelLoader {
     private static void checkSynset(Path folder, ResNetConfig config) {
         Path synset = folder.resolve(ModelFolder.SYNSET);
         if (!Files.isRegularFile(synset)) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     folder + " has no " + ModelFolder.SYNSET + " (the class names, one per line)");
         }
         List<String> names;
         try {
             names = Files.readAllLines(synset, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + synset + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot read " + synset + ": " + e.getMessage(), e);
         }
         // DJL keeps every line; a trailing empty line would become an extra class
         if (names.size() != config.classes()) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     synset + " has " + names.size() + " lines but " + ModelFolder.SERVING_PROPERTIES
                             + " says classes=" + config.classes());
         }
@@ -208,11 +209,11 @@ public final class ModelLoader {
             try {
                 p = folder.resolve(ModelFolder.paramsFile(name, Integer.parseInt(epoch.trim())));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(
+                throw new InvalidInputException(
                         folder.resolve(ModelFolder.SERVING_PROPERTIES) + ": option.epoch must be an integer, got '" + epoch + "'");
             }
             if (!Files.isRegularFile(p)) {
-                throw new IllegalArgumentException(folder + " has no " + p.getFileName() + " (the model parameters)");
+                throw new InvalidInputException(folder + " has no " + p.getFileName() + " (the model parameters)");
             }
             return p;
         }
@@ -220,10 +221,10 @@ public final class ModelLoader {
         try (Stream<Path> files = Files.list(folder)) {
             return files.filter(f -> pattern.matcher(f.getFileName().toString()).matches())
                     .max((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
-                    .orElseThrow(() -> new IllegalArgumentException(
+                    .orElseThrow(() -> new InvalidInputException(
                             folder + " has no " + name + "-NNNN.params file (the model parameters)"));
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot list " + folder + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot list " + folder + ": " + e.getMessage(), e);
         }
     }
 
@@ -247,19 +248,19 @@ public final class ModelLoader {
                 + ")";
     }
 
-    private static IllegalArgumentException broken(Checked checked, Exception e) {
+    private static InvalidInputException broken(Checked checked, Exception e) {
         if (checked.headerHasArchitecture()) {
             return corrupt(checked.params(), firstLine(e));
         }
-        return new IllegalArgumentException(
+        return new InvalidInputException(
                 "model parameters in " + checked.params() + " are corrupt or truncated, or do not match the"
                         + " architecture in " + ModelFolder.SERVING_PROPERTIES + ", "
                         + ArchitectureCheck.describe(checked.arguments().config()) + " (" + firstLine(e) + ")",
                 e);
     }
 
-    private static IllegalArgumentException corrupt(Path params, String detail) {
-        return new IllegalArgumentException("model parameters in " + params + " are corrupt or truncated (" + detail + ")");
+    private static InvalidInputException corrupt(Path params, String detail) {
+        return new InvalidInputException("model parameters in " + params + " are corrupt or truncated (" + detail + ")");
     }
 
     /** A folder holding exactly one folder is that folder (DJL's rule, e.g. for zips of a folder). */
@@ -271,7 +272,7 @@ public final class ModelLoader {
             }
             return dir;
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot list " + dir + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot list " + dir + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.model.InvalidInputException;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -46,7 +47,7 @@ public final class NormalizedBlock extends AbstractBlock {
         NDArray x = inputs.singletonOrThrow();
         Shape shape = x.getShape();
         if (shape.dimension() != 4 || shape.get(1) != mean.length) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "expected input (N, " + mean.length + ", H, W) in [0, 1], got " + shape);
         }
         NDManager manager = x.getManager();

@@ -1,5 +1,6 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
@@ -33,13 +34,13 @@ public record ServingArguments(ResNetConfig config, float[] mean, float[] std, i
 
     public ServingArguments {
         if (mean.length != config.inputChannels() || std.length != config.inputChannels()) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "argument '" + MEAN + "' and '" + STD + "' need one value per input channel ("
                             + config.inputChannels() + "), got " + mean.length + " and " + std.length);
         }
         for (float s : std) {
             if (!(s > 0)) {
-                throw new IllegalArgumentException(
+                throw new InvalidInputException(
                         "argument '" + STD + "' must be positive, got " + Arrays.toString(std));
             }
         }
@@ -78,7 +79,7 @@ public record ServingArguments(ResNetConfig config, float[] mean, float[] std, i
     private static String required(Map<String, ?> arguments, String key) {
         Object value = arguments.get(key);
         if (value == null || value.toString().isBlank()) {
-            throw new IllegalArgumentException("missing model argument '" + key + "'");
+            throw new InvalidInputException("missing model argument '" + key + "'");
         }
         return value.toString().trim();
     }
@@ -88,7 +89,7 @@ public record ServingArguments(ResNetConfig config, float[] mean, float[] std, i
         try {
             return Integer.parseInt(text);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     "model argument '" + key + "' must be an integer, got '" + text + "'");
         }
     }
@@ -100,7 +101,7 @@ public record ServingArguments(ResNetConfig config, float[] mean, float[] std, i
             try {
                 values[i] = Float.parseFloat(parts[i]);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(
+                throw new InvalidInputException(
                         "model argument '" + key + "' must be comma-separated numbers, got '"
                                 + arguments.get(key) + "'");
             }

@@ -1,5 +1,6 @@
 package io.github.djlresnet.train;
 
+import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.runtime.NoGrad;
 import io.github.djlresnet.runtime.BatchStager;
 import io.github.djlresnet.runtime.EngineSetup;
@@ -54,7 +55,7 @@ public final class Benchmark {
             try {
                 return valueOf(text.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(
+                throw new InvalidInputException(
                         "--workload must be w224, w32 or w28g, got '" + text + "'");
             }
         }
@@ -94,7 +95,7 @@ public final class Benchmark {
      */
     public Benchmark(Workload workload, boolean train, boolean realData, int workers) {
         if (realData && workload != Workload.W28G) {
-            throw new IllegalArgumentException("--data real is available for w28g (Fashion-MNIST) only");
+            throw new InvalidInputException("--data real is available for w28g (Fashion-MNIST) only");
         }
         this.workload = workload;
         this.train = train;

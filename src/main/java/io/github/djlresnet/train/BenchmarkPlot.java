@@ -1,6 +1,7 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.runtime.AtomicFiles;
+import io.github.djlresnet.model.InvalidInputException;
+import io.github.djlresnet.runtime.DurableFiles;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -83,7 +84,7 @@ public final class BenchmarkPlot {
 
     static void write(List<Row> rows, Path png) throws IOException {
         if (rows.isEmpty()) {
-            throw new IllegalArgumentException("no complete DJL/PyTorch round pairs to plot");
+            throw new InvalidInputException("no complete DJL/PyTorch round pairs to plot");
         }
         System.setProperty("java.awt.headless", "true");
         List<String> labels = rows.stream().map(Row::label).toList();
@@ -112,7 +113,7 @@ public final class BenchmarkPlot {
         memory.addSeries("DJL", labels, rows.stream().map(r -> median(r.djlRss())).toList());
         memory.addSeries("PyTorch", labels, rows.stream().map(r -> median(r.torchRss())).toList());
 
-        AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(List.of(speed, memory), 1, 2, out,
+        DurableFiles.write(png, out -> BitmapEncoder.saveBitmap(List.of(speed, memory), 1, 2, out,
                 BitmapEncoder.BitmapFormat.PNG));
     }
 }

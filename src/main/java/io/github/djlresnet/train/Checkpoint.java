@@ -1,71 +1,85 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.runtime.AtomicFiles;
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
+import io.github.djlresnet.model.InvalidInputException;
+import io.github.djlresnet.runtime.CheckpointFile;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Everything needed to continue training exactly: the block's parameters (BN running statistics
- * included), the optimizer's state (SGD's momentum buffers, or Adam's moments and step count), the
- * epochs done and the best validation accuracy so far. DJL's {@code Model.save} keeps only
- * parameters, hence this format. One file, written atomically. The learning rate and the data
- * order are functions of the epoch, so the epoch counter restores them.
+ * Everything needed to continue training exactly, in the {@link CheckpointFile} format: the
+ * block's parameters (BN running statistics included), the optimizer's state (SGD's momentum
+ * buffers, or Adam's moments and step count), the epochs done, the best validation accuracy so
+ * far and, for a checkpoint taken inside an epoch, the steps done in it with the running totals of
+ * the epoch's training metrics. The learning rate and the data order are functions of (epoch,
+ * step), so those counters restore them.
  */
 public final class Checkpoint {
 
-    private static final String MAGIC = "djl-resnet-checkpoint";
-    private static final int VERSION = 1;
-    private static final String END = "end";
+    private static final String EPOCHS_DONE = "epochsDone";
+    private static final String BEST_ACCURACY = "bestAccuracy";
+    private static final String BEST_EPOCH = "bestEpoch";
+    private static final String STEPS = "stepsDone";
+    private static final String IMAGES = "imagesDone";
+    private static final String SECONDS = "secondsDone";
+    private static final String EVALUATOR = "evaluator.";
 
-    /** What a checkpoint says about the run besides the arrays. */
-    public record State(int epochsDone, double bestAccuracy, int bestEpoch) {}
+    /**
+     * Where a run is.
+     *
+     * @param epochsDone whole epochs done
+     * @param bestAccuracy best validation accuracy so far (NaN before the first epoch)
+     * @param bestEpoch the epoch that reached it
+     * @param inEpoch progress inside epoch {@code epochsDone + 1}; {@link InEpoch#NONE} at an epoch's end
+     */
+    public record State(int epochsDone, double bestAccuracy, int bestEpoch, InEpoch inEpoch) {
+        public State(int epochsDone, double bestAccuracy, int bestEpoch) {
+            this(epochsDone, bestAccuracy, bestEpoch, InEpoch.NONE);
+        }
+    }
+
+    /**
+     * Progress inside an epoch: steps and images done, training seconds spent, and the training
+     * evaluators' running totals ({@link ResumableEvaluators#save}).
+     */
+    public record InEpoch(int steps, long images, double seconds, Map<String, String> evaluators) {
+        public static final InEpoch NONE = new InEpoch(0, 0, 0, Map.of());
+
+        public InEpoch {
+            evaluators = Map.copyOf(evaluators);
+        }
+    }
 
     private Checkpoint() {}
 
     public static void save(Path file, Block block, StepOptimizer optimizer, State state)
             throws IOException {
-        AtomicFiles.write(
-                file,
-                raw -> {
-                    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw, 1 << 20));
-                    out.writeUTF(MAGIC);
-                    out.writeInt(VERSION);
-                    out.writeInt(state.epochsDone());
-                    out.writeDouble(state.bestAccuracy());
-                    out.writeInt(state.bestEpoch());
-                    block.saveParameters(out);
-                    // parameter ids are random per block instance; store the optimizer state by
-                    // the parameter's path in the block, which a rebuilt block shares
-                    Map<String, String> names = new LinkedHashMap<>();
-                    for (Pair<String, Parameter> p : block.getParameters()) {
-                        names.put(p.getValue().getId(), p.getKey());
-                    }
-                    Map<String, NDArray> optimizerState = optimizer.state();
-                    out.writeInt(optimizerState.size());
-                    for (Map.Entry<String, NDArray> e : optimizerState.entrySet()) {
-                        out.writeUTF(translate(e.getKey(), names));
-                        byte[] bytes = e.getValue().encode();
-                        out.writeInt(bytes.length);
-                        out.write(bytes);
-                    }
-                    out.writeUTF(END);
-                    out.flush();
-                });
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put(EPOCHS_DONE, String.valueOf(state.epochsDone()));
+        properties.put(BEST_ACCURACY, String.valueOf(state.bestAccuracy()));
+        properties.put(BEST_EPOCH, String.valueOf(state.bestEpoch()));
+        InEpoch in = state.inEpoch();
+        properties.put(STEPS, String.valueOf(in.steps()));
+        properties.put(IMAGES, String.valueOf(in.images()));
+        properties.put(SECONDS, String.valueOf(in.seconds()));
+        in.evaluators().forEach((k, v) -> properties.put(EVALUATOR + k, v));
+        // parameter ids are random per block instance; store the optimizer state by the
+        // parameter's path in the block, which a rebuilt block shares
+        Map<String, String> names = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            names.put(p.getValue().getId(), p.getKey());
+        }
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : optimizer.state().entrySet()) {
+            arrays.put(translate(e.getKey(), names), e.getValue());
+        }
+        CheckpointFile.write(file, properties, block, arrays);
     }
 
     /**
@@ -73,56 +87,48 @@ public final class Checkpoint {
      * as requiring gradients.
      *
      * <p>Loads parameters into {@code block} and buffers into {@code optimizer}; returns the run state.
-     * Throws IllegalArgumentException with a one-line message for a missing, foreign, truncated or
+     * Throws InvalidInputException with a one-line message for a missing, foreign, truncated or
      * mismatched file.
      */
     public static State load(Path file, Block block, StepOptimizer optimizer, NDManager manager) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("checkpoint " + file + " does not exist");
-        }
-        try (InputStream raw = Files.newInputStream(file);
-                DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 20))) {
-            if (!MAGIC.equals(readMagic(in))) {
-                throw new IllegalArgumentException(file + " is not a djl-resnet checkpoint");
-            }
-            int version = in.readInt();
-            if (version != VERSION) {
-                throw new IllegalArgumentException(
-                        file + " has checkpoint version " + version + ", this build reads " + VERSION);
-            }
-            State state = new State(in.readInt(), in.readDouble(), in.readInt());
-            block.loadParameters(manager, in);
+        CheckpointFile.Contents contents = CheckpointFile.read(file, block, manager, true);
+        try {
             Map<String, String> ids = new LinkedHashMap<>();
             for (Pair<String, Parameter> p : block.getParameters()) {
                 ids.put(p.getKey(), p.getValue().getId());
             }
-            int count = in.readInt();
             Map<String, NDArray> buffers = new LinkedHashMap<>();
-            try (NDManager tmp = manager.newSubManager()) {
-                for (int i = 0; i < count; i++) {
-                    String name = in.readUTF();
-                    String key = translate(name, ids);
-                    if (key == null) {
-                        throw new IllegalArgumentException(
-                                file + " has optimizer state for " + name + ", which this model lacks");
-                    }
-                    byte[] bytes = new byte[in.readInt()];
-                    in.readFully(bytes);
-                    buffers.put(key, tmp.decode(bytes));
+            for (Map.Entry<String, NDArray> e : contents.arrays().entrySet()) {
+                String key = translate(e.getKey(), ids);
+                if (key == null) {
+                    throw new InvalidInputException(
+                            file + " has optimizer state for " + e.getKey() + ", which this model lacks");
                 }
-                if (!END.equals(in.readUTF())) {
-                    throw new IllegalArgumentException(file + " is corrupt (no end marker)");
-                }
-                optimizer.restoreState(buffers, manager);
+                buffers.put(key, e.getValue());
             }
-            return state;
-        } catch (EOFException e) {
-            throw new IllegalArgumentException(file + " is truncated");
-        } catch (MalformedModelException e) {
-            throw new IllegalArgumentException(
-                    file + " does not match this model's architecture: " + e.getMessage());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read checkpoint " + file + ": " + e.getMessage());
+            optimizer.restoreState(buffers, manager);
+            return state(file, contents.properties());
+        } finally {
+            // restoreState keeps copies
+            contents.arrays().values().forEach(NDArray::close);
+        }
+    }
+
+    private static State state(Path file, Map<String, String> p) {
+        try {
+            Map<String, String> evaluators = new LinkedHashMap<>();
+            p.forEach((k, v) -> {
+                if (k.startsWith(EVALUATOR)) {
+                    evaluators.put(k.substring(EVALUATOR.length()), v);
+                }
+            });
+            InEpoch in = new InEpoch(Integer.parseInt(p.getOrDefault(STEPS, "0")),
+                    Long.parseLong(p.getOrDefault(IMAGES, "0")),
+                    Double.parseDouble(p.getOrDefault(SECONDS, "0")), evaluators);
+            return new State(Integer.parseInt(p.get(EPOCHS_DONE)), Double.parseDouble(p.get(BEST_ACCURACY)),
+                    Integer.parseInt(p.get(BEST_EPOCH)), in.steps() == 0 ? InEpoch.NONE : in);
+        } catch (RuntimeException e) {
+            throw new InvalidInputException(file + " has a damaged run state: " + e.getMessage());
         }
     }
 
@@ -139,13 +145,5 @@ public final class Checkpoint {
         String parameter = hash < 0 ? key : key.substring(0, hash);
         String mapped = map.get(parameter);
         return mapped == null ? null : mapped + (hash < 0 ? "" : key.substring(hash));
-    }
-
-    private static String readMagic(DataInputStream in) throws IOException {
-        try {
-            return in.readUTF();
-        } catch (java.io.UTFDataFormatException e) {
-            return "";
-        }
     }
 }

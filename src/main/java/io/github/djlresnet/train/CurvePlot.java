@@ -1,6 +1,6 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.runtime.AtomicFiles;
+import io.github.djlresnet.runtime.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +30,7 @@ public final class CurvePlot {
         addSeries(accuracy, "validation", rows, EpochStats::validationAccuracy);
         addSeries(accuracy, "test (reported only)", rows, EpochStats::testAccuracy);
         // write next to the target, then rename, so a viewer never sees half a PNG
-        AtomicFiles.write(
+        DurableFiles.write(
                 png,
                 out -> BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, out,
                         BitmapEncoder.BitmapFormat.PNG));

@@ -1,5 +1,6 @@
 package io.github.djlresnet.train;
 
+import io.github.djlresnet.model.InvalidInputException;
 import java.util.Locale;
 
 /**
@@ -26,7 +27,7 @@ public record LrSchedule(Kind kind, float base, int epochs, double warmupEpochs)
             try {
                 return valueOf(text.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(
+                throw new InvalidInputException(
                         "--lr-schedule must be constant, step or cosine, got '" + text + "'");
             }
         }

@@ -1,6 +1,7 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.runtime.AtomicFiles;
+import io.github.djlresnet.model.InvalidInputException;
+import io.github.djlresnet.runtime.DurableFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,7 @@ public final class MetricsLog {
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+                throw new InvalidInputException("cannot read " + file + ": " + e.getMessage());
             }
         }
         return log;
@@ -45,7 +46,7 @@ public final class MetricsLog {
             sb.append(r.toCsv()).append('\n');
         }
         try {
-            AtomicFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));
+            DurableFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,7 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.runtime.AtomicFiles;
+import io.github.djlresnet.model.InvalidInputException;
+import io.github.djlresnet.runtime.DurableFiles;
 import io.github.djlresnet.data.DataOptions;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
@@ -62,7 +63,7 @@ public record TrainOptions(
 
     private static void check(boolean ok, String message) {
         if (!ok) {
-            throw new IllegalArgumentException(message);
+            throw new InvalidInputException(message);
         }
     }
 
@@ -114,7 +115,7 @@ public record TrainOptions(
         p.setProperty("devices", devices);
         p.setProperty("workers", String.valueOf(workers));
         p.setProperty("trackTest", String.valueOf(trackTest));
-        AtomicFiles.write(file, (OutputStream out) -> p.store(out, "djl-resnet training run"));
+        DurableFiles.write(file, (OutputStream out) -> p.store(out, "djl-resnet training run"));
     }
 
     public static TrainOptions load(Path file) {
@@ -148,7 +149,7 @@ public record TrainOptions(
                     // absent in runs made before the option existed
                     Boolean.parseBoolean(p.getProperty("trackTest", "false")));
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(
+            throw new InvalidInputException(
                     file + " is not a readable run settings file: " + e.getMessage());
         }
     }

@@ -1,9 +1,10 @@
 package io.github.djlresnet.train;
 
+import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.runtime.RunFolder;
 import io.github.djlresnet.runtime.DeviceOption;
 import io.github.djlresnet.runtime.NoGrad;
-import io.github.djlresnet.runtime.AtomicFiles;
+import io.github.djlresnet.runtime.DurableFiles;
 import io.github.djlresnet.runtime.BatchStager;
 import io.github.djlresnet.runtime.EngineSetup;
 import ai.djl.Device;
@@ -16,16 +17,16 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import ai.djl.training.listener.EvaluatorTrainingListener;
 import io.github.djlresnet.data.BatchLoader;
 import io.github.djlresnet.data.Datasets;
 import io.github.djlresnet.data.HostBatch;
 import io.github.djlresnet.data.ImageSet;
 import io.github.djlresnet.data.LoadedData;
+import io.github.djlresnet.model.InvalidInputException;
+import io.github.djlresnet.runtime.ModelSpec;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
-import io.github.djlresnet.serving.ModelCard;
-import io.github.djlresnet.serving.ModelExporter;
-import io.github.djlresnet.runtime.ModelSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,7 +41,11 @@ import org.slf4j.LoggerFactory;
  * Wires dataset, model, loss, optimizer, evaluators and listeners into DJL's {@link Trainer} and
  * runs the epochs: train, validate, log, plot, checkpoint. Deterministic given the seed: data order
  * and augmentation are functions of (seed, epoch), and nothing else in training draws random
- * numbers, so a resumed run repeats an uninterrupted one.
+ * numbers, so a resumed run repeats an uninterrupted one, also from a checkpoint taken inside an
+ * epoch ({@link CheckpointPolicy}).
+ *
+ * <p>When it starts, a run records its model spec (architecture, input size, normalization,
+ * classes) in the run folder, so that exporting needs only the folder, not the dataset.
  */
 public final class TrainingRun implements AutoCloseable {
 
@@ -60,12 +65,14 @@ public final class TrainingRun implements AutoCloseable {
     private final MetricsLog metrics;
     private final BatchStager stager = new BatchStager();
     private Checkpoint.State state;
+    private CheckpointPolicy checkpoints = CheckpointPolicy.DEFAULT;
+    private long lastCheckpointNanos = System.nanoTime();
 
     /**
      * Checks everything the user gave (data, architecture, devices) before the run folder is
      * created or changed, so bad input leaves no half-made run behind.
      */
-    private TrainingRun(TrainOptions options, Path dir, boolean resume, String checkpoint) {
+    private TrainingRun(TrainOptions options, Path dir, boolean resume) {
         this.options = options;
         EngineSetup.engine();
         data = Datasets.load(options.dataOptions());
@@ -76,6 +83,13 @@ public final class TrainingRun implements AutoCloseable {
                 options.shortcut());
         config.checkInputSize(imageSide, imageSide);
         Device[] devices = DeviceOption.parse(options.devices());
+        if (devices.length > 1) {
+            // StepOptimizer updates each parameter's own array; DJL's ParameterStore would keep a
+            // copy per device that this update does not reach (see README, "CPU and GPU")
+            throw new InvalidInputException("--devices " + options.devices() + ": training on more than one"
+                    + " device is not supported yet; use one GPU (--devices 1) or the CPU");
+        }
+        ModelSpec spec = new ModelSpec(config, imageSide, data.normalization(), train.synset());
         folder = resume ? RunFolder.existing(dir) : RunFolder.create(dir);
         // a resumed run keeps its settings file as it is unless --epochs changed it
         if (!resume || !options.equals(TrainOptions.load(folder.options()))) {
@@ -86,8 +100,17 @@ public final class TrainingRun implements AutoCloseable {
             }
         }
 
+        try {
+            if (!resume || !Files.exists(folder.modelSpec())) {
+                spec.save(folder.modelSpec(), options.dataset());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+
         Engine.getInstance().setRandomSeed((int) options.seed());
-        model = Model.newInstance(folder.name(), Device.cpu(), "PyTorch");
+        // parameters live on the training device, where the optimizer updates them
+        model = Model.newInstance(folder.name(), devices[0], "PyTorch");
         model.setBlock(ResNet.build(config));
         optimizer = options.optimizer().equals("adam")
                 ? new Adam(options.lr(), options.weightDecay())
@@ -96,17 +119,22 @@ public final class TrainingRun implements AutoCloseable {
                 optimizer, devices, data.classes());
         if (resume) {
             // before the trainer initializes the block, so the loaded values are kept
-            Path file = "best".equals(checkpoint) ? folder.bestCheckpoint() : folder.lastCheckpoint();
-            state = Checkpoint.load(file, model.getBlock(), optimizer, model.getNDManager());
+            state = Checkpoint.load(folder.lastCheckpoint(), model.getBlock(), optimizer, model.getNDManager());
             metrics = MetricsLog.resume(folder.metrics(), state.epochsDone());
-            LOG.info("resuming {} after epoch {} (best val accuracy {} at epoch {})",
-                    folder.dir(), state.epochsDone(), state.bestAccuracy(), state.bestEpoch());
+            LOG.info("resuming {} after epoch {}{} (best val accuracy {} at epoch {})",
+                    folder.dir(), state.epochsDone(),
+                    state.inEpoch().steps() > 0 ? " and " + state.inEpoch().steps() + " steps of the next" : "",
+                    state.bestAccuracy(), state.bestEpoch());
         } else {
             state = new Checkpoint.State(0, Double.NaN, 0);
             metrics = new MetricsLog(folder.metrics());
         }
         trainer = model.newTrainer(trainingConfig);
         trainer.initialize(new Shape(1, train.channels(), imageSide, imageSide));
+        if (state.inEpoch().steps() > 0) {
+            ResumableEvaluators.restore(trainer.getEvaluators(), EvaluatorTrainingListener.TRAIN_EPOCH,
+                    state.inEpoch().evaluators());
+        }
 
         trainLoader = new BatchLoader(train, data.normalization(), options.imageSize(),
                 options.batchSize(), true, options.augment(), options.seed(), options.workers())
@@ -121,22 +149,19 @@ public final class TrainingRun implements AutoCloseable {
 
     /** A fresh run writing into a new run folder. */
     public static TrainingRun start(TrainOptions options, Path runDir) {
-        return new TrainingRun(options, runDir, false, null);
+        return new TrainingRun(options, runDir, false);
     }
 
     /** Continues a run from its last checkpoint; {@code epochs} > 0 changes the epoch count. */
     public static TrainingRun resume(Path runDir, int epochs) {
         TrainOptions options = TrainOptions.load(RunFolder.existing(runDir).options());
-        return new TrainingRun(epochs > 0 ? options.withEpochs(epochs) : options, runDir, true, "last");
+        return new TrainingRun(epochs > 0 ? options.withEpochs(epochs) : options, runDir, true);
     }
 
-    /** Opens a run at its {@code last} or {@code best} checkpoint (to export it). */
-    public static TrainingRun open(Path runDir, String checkpoint) {
-        if (!checkpoint.equals("last") && !checkpoint.equals("best")) {
-            throw new IllegalArgumentException("--checkpoint must be last or best, got '" + checkpoint + "'");
-        }
-        TrainOptions options = TrainOptions.load(RunFolder.existing(runDir).options());
-        return new TrainingRun(options, runDir, true, checkpoint);
+    /** When to write mid-epoch checkpoints (the default: every 10 minutes of training). */
+    public TrainingRun withCheckpoints(CheckpointPolicy policy) {
+        this.checkpoints = policy;
+        return this;
     }
 
     /** Trains the remaining epochs; returns the last epoch's stats (null if none were left). */
@@ -159,46 +184,65 @@ public final class TrainingRun implements AutoCloseable {
                     ? new Checkpoint.State(epoch, last.validationAccuracy(), epoch)
                     : new Checkpoint.State(epoch, state.bestAccuracy(), state.bestEpoch());
             Checkpoint.save(folder.lastCheckpoint(), model.getBlock(), optimizer, state);
+            lastCheckpointNanos = System.nanoTime();
             if (best) {
-                // atomically too: a run stopped mid-copy must not leave a torn best checkpoint
-                AtomicFiles.write(folder.bestCheckpoint(), out -> Files.copy(folder.lastCheckpoint(), out));
+                // durably too: a run stopped mid-copy must not leave a torn best checkpoint
+                DurableFiles.write(folder.bestCheckpoint(), out -> Files.copy(folder.lastCheckpoint(), out));
             }
         }
         return last;
     }
 
-    private EpochStats trainEpoch(int epoch, LrSchedule schedule) {
+    private EpochStats trainEpoch(int epoch, LrSchedule schedule) throws IOException {
         long start = System.nanoTime();
         int batches = trainLoader.batchesPerEpoch();
-        Iterator<HostBatch> it = trainLoader.epoch(epoch);
-        int step = 0;
-        long images = 0;
+        // a run resumed from a mid-epoch checkpoint continues that epoch where it stopped
+        Checkpoint.InEpoch done = state.epochsDone() == epoch - 1 ? state.inEpoch() : Checkpoint.InEpoch.NONE;
+        int step = done.steps();
+        long images = done.images();
+        double earlierSeconds = done.seconds();
         float lr = optimizer.learningRate();
-        while (it.hasNext()) {
-            HostBatch hb = it.next();
-            lr = schedule.at(epoch - 1 + (double) step / batches);
-            optimizer.setLearningRate(lr);
-            try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, step, batches)) {
-                EasyTrain.trainBatch(trainer, batch);
-                optimizer.step(trainer.getModel().getBlock());
-            } catch (ai.djl.TrainingDivergedException e) {
-                throw new TrainingDiverged(epoch, step + 1, folder);
+        try (BatchLoader.Epoch it = trainLoader.epoch(epoch, step)) {
+            while (it.hasNext()) {
+                HostBatch hb = it.next();
+                lr = schedule.at(epoch - 1 + (double) step / batches);
+                optimizer.setLearningRate(lr);
+                try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, step, batches)) {
+                    EasyTrain.trainBatch(trainer, batch);
+                    optimizer.step(trainer.getModel().getBlock());
+                } catch (ai.djl.TrainingDivergedException e) {
+                    throw new TrainingDiverged(epoch, step + 1, folder);
+                }
+                images += hb.size();
+                step++;
+                if (step < batches && checkpoints.due(step, System.nanoTime() - lastCheckpointNanos)) {
+                    double seconds = earlierSeconds + (System.nanoTime() - start) / 1e9;
+                    saveInEpoch(epoch, new Checkpoint.InEpoch(step, images, seconds,
+                            ResumableEvaluators.save(trainer.getEvaluators(), EvaluatorTrainingListener.TRAIN_EPOCH)));
+                }
             }
-            images += hb.size();
-            step++;
         }
-        double trainSeconds = (System.nanoTime() - start) / 1e9;
+        double trainSeconds = earlierSeconds + (System.nanoTime() - start) / 1e9;
         validate();
         double testAccuracy = testLoader == null ? Double.NaN : testAccuracy();
         trainer.notifyListeners(listener -> listener.onEpoch(trainer));
         var evals = trainer.getTrainingResult().getEvaluations();
-        double epochSeconds = (System.nanoTime() - start) / 1e9;
+        double epochSeconds = earlierSeconds + (System.nanoTime() - start) / 1e9;
         return new EpochStats(epoch,
                 value(evals.get("train_loss")), value(evals.get("train_accuracy")),
                 value(evals.get("train_top5")), value(evals.get("validate_loss")),
                 value(evals.get("validate_accuracy")), value(evals.get("validate_top5")), lr,
                 images / trainSeconds, epochSeconds, metrics.elapsedSeconds() + epochSeconds,
                 testAccuracy);
+    }
+
+    /** Writes last.ckpt inside epoch {@code epoch}; best.ckpt stays per epoch. */
+    private void saveInEpoch(int epoch, Checkpoint.InEpoch progress) throws IOException {
+        Checkpoint.State now = new Checkpoint.State(epoch - 1, state.bestAccuracy(), state.bestEpoch(), progress);
+        Checkpoint.save(folder.lastCheckpoint(), model.getBlock(), optimizer, now);
+        lastCheckpointNanos = System.nanoTime();
+        LOG.info("checkpoint: epoch {} step {}/{} -> {}", epoch, progress.steps(),
+                trainLoader.batchesPerEpoch(), folder.lastCheckpoint());
     }
 
     private void validate() {
@@ -236,34 +280,6 @@ public final class TrainingRun implements AutoCloseable {
             correctAndTotal[1] += labels.size();
         });
         return correctAndTotal[1] == 0 ? Double.NaN : (double) correctAndTotal[0] / correctAndTotal[1];
-    }
-
-    /**
-     * Writes the trained model into the run folder so other DJL apps can load it.
-     *
-     * @param command the command line that made it, for the model card
-     */
-    public void export(String command) {
-        ModelExporter.exportInto(model.getBlock(), spec(), folder.dir(), folder.name(),
-                state.epochsDone(), card(command));
-    }
-
-    /** Writes the model alone into a new folder (the export command). */
-    public Path exportTo(Path dir, boolean overwrite, String command) {
-        String name = dir.toAbsolutePath().normalize().getFileName().toString();
-        return ModelExporter.export(model.getBlock(), spec(), dir, name, state.epochsDone(),
-                card(command), overwrite);
-    }
-
-    private ModelSpec spec() {
-        return new ModelSpec(config, imageSide, data.normalization(), data.train().synset());
-    }
-
-    private ModelCard card(String command) {
-        List<EpochStats> rows = metrics.rows();
-        double accuracy = rows.stream().filter(r -> r.epoch() == state.epochsDone())
-                .mapToDouble(EpochStats::validationAccuracy).findFirst().orElse(Double.NaN);
-        return ModelCard.today(options.dataset(), accuracy, command);
     }
 
     private static double value(Float f) {

@@ -75,7 +75,10 @@ class EvaluateCommandTest {
                 1, 32, "sgd", 0.01f, 0.9f, 1e-4f, LrSchedule.Kind.COSINE, 0, 7, 128, 0, true, 0, "cpu", 2, false);
         try (TrainingRun r = TrainingRun.start(options, run)) {
             stats = r.run();
-            r.export("test");
+        }
+        // the export train does at the end, from the run folder's checkpoint
+        {
+            io.github.djlresnet.serving.RunExport.exportIntoRun(run, "test");
         }
     }
 

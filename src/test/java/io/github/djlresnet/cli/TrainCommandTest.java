@@ -71,13 +71,16 @@ class TrainCommandTest {
             {"--resume", run.toString()},
             {"--random-erasing", "1.5"},
             {"--no-augment", "--random-erasing", "0.5"},
+            {"--checkpoint-every", "-1"},
+            {"--stem", "tiny"},
         };
         String[] expected = {
             "--epochs must be at least 1", "--batch-size must be at least 1", "unknown dataset",
-            "shortcut must be one of A, B, C", "it is not a training run",
+            "expected one of [A, B, C]", "it is not a training run",
             "cannot create output folder", "already exists and is not empty", "--epochs",
             "--batch-size cannot be combined with --resume", "nothing to train",
             "--random-erasing must be in [0, 1]", "--random-erasing needs augmentation on",
+            "--checkpoint-every must be 0 (off) or more steps", "expected one of [IMAGENET, SMALL]",
         };
         for (int i = 0; i < cases.length; i++) {
             List<String> args = new ArrayList<>(List.of(cases[i]));

@@ -100,6 +100,18 @@ class IdxReaderTest {
         Path labels = Fixtures.MINI.resolve("t10k-labels-idx1-ubyte.gz");
         DataException e = assertThrows(DataException.class, () -> IdxReader.read(labels, labels, "x", CLASSES));
         assertTrue(!e.getMessage().contains("\n"));
-        assertTrue(e instanceof IllegalArgumentException); // the CLI maps these to exit code 2
+        // the CLI maps the app's own input errors to exit code 2: a labels file in the images' place
+        Path broken = Files.createDirectories(dir.resolve("broken"));
+        for (String f : new String[] {"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+            Files.copy(Fixtures.MINI.resolve(f), broken.resolve(f));
+        }
+        Files.copy(labels, broken.resolve("train-images-idx3-ubyte.gz"));
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = io.github.djlresnet.cli.Main.execute(new java.io.PrintWriter(java.io.Writer.nullWriter()),
+                new java.io.PrintWriter(err, true), "train", "--dataset", "fashion-mnist", "--data-dir",
+                broken.toString(), "--output", dir.resolve("run").toString());
+        assertEquals(2, code, err.toString());
+        assertTrue(err.toString().startsWith("error: " + broken.resolve("train-images-idx3-ubyte.gz")), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
     }
 }
