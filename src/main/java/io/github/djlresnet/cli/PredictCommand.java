@@ -2,8 +2,8 @@ package io.github.djlresnet.cli;
 
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
-import io.github.djlresnet.serving.ImagePredictor;
 import io.github.djlresnet.runtime.EngineSetup;
+import io.github.djlresnet.serving.ImagePredictor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

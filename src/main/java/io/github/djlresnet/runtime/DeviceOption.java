@@ -1,8 +1,8 @@
 package io.github.djlresnet.runtime;
 
-import io.github.djlresnet.model.InvalidInputException;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.github.djlresnet.model.InvalidInputException;
 
 /** Parses {@code --devices}: cpu, gpu (all GPUs) or a number of GPUs. */
 public final class DeviceOption {

@@ -1,7 +1,7 @@
 package io.github.djlresnet.runtime;
 
-import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.data.Normalization;
+import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;

@@ -1,6 +1,5 @@
 package io.github.djlresnet.serving;
 
-import io.github.djlresnet.model.InvalidInputException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -14,6 +13,7 @@ import io.github.djlresnet.data.Datasets;
 import io.github.djlresnet.data.HostBatch;
 import io.github.djlresnet.data.ImageSet;
 import io.github.djlresnet.data.Normalization;
+import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.runtime.DurableFiles;
 import io.github.djlresnet.runtime.EngineSetup;

@@ -1,11 +1,11 @@
 package io.github.djlresnet.serving;
 
-import io.github.djlresnet.model.InvalidInputException;
-import io.github.djlresnet.runtime.ModelSpec;
 import ai.djl.Model;
 import ai.djl.nn.Block;
+import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.runtime.DurableFiles;
+import io.github.djlresnet.runtime.ModelSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;

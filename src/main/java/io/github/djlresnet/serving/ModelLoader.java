@@ -1,6 +1,5 @@
 package io.github.djlresnet.serving;
 
-import io.github.djlresnet.model.InvalidInputException;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.EngineException;
 import ai.djl.modality.Classifications;
@@ -10,6 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
+import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNetConfig;
 import java.io.EOFException;
 import java.io.IOException;

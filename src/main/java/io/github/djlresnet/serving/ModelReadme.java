@@ -1,7 +1,7 @@
 package io.github.djlresnet.serving;
 
-import io.github.djlresnet.runtime.ModelSpec;
 import io.github.djlresnet.model.ResNetConfig;
+import io.github.djlresnet.runtime.ModelSpec;
 import java.util.Arrays;
 import java.util.List;
 

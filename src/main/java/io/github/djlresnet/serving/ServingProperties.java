@@ -1,8 +1,8 @@
 package io.github.djlresnet.serving;
 
-import io.github.djlresnet.runtime.ModelSpec;
 import ai.djl.modality.cv.translator.ImageClassificationTranslatorFactory;
 import io.github.djlresnet.model.ResNetConfig;
+import io.github.djlresnet.runtime.ModelSpec;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;

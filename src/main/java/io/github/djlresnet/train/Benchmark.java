@@ -1,9 +1,5 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.model.InvalidInputException;
-import io.github.djlresnet.runtime.NoGrad;
-import io.github.djlresnet.runtime.BatchStager;
-import io.github.djlresnet.runtime.EngineSetup;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -18,8 +14,12 @@ import io.github.djlresnet.data.DataOptions;
 import io.github.djlresnet.data.Datasets;
 import io.github.djlresnet.data.HostBatch;
 import io.github.djlresnet.data.LoadedData;
+import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
+import io.github.djlresnet.runtime.BatchStager;
+import io.github.djlresnet.runtime.EngineSetup;
+import io.github.djlresnet.runtime.NoGrad;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.model.InvalidInputException;
-import io.github.djlresnet.runtime.DurableFiles;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.github.djlresnet.model.InvalidInputException;
+import io.github.djlresnet.runtime.DurableFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -66,14 +66,12 @@ public final class ResumableEvaluators {
 
         @Override
         public Map<String, String> save(String key) {
-            return Map.of("total", String.valueOf(totalInstances.getOrDefault(key, 0L)),
-                    "correct", String.valueOf(correctInstances.getOrDefault(key, 0L)));
+            return saveCounts(totalInstances, correctInstances, key);
         }
 
         @Override
         public void restore(String key, Map<String, String> saved) {
-            totalInstances.put(key, Long.parseLong(saved.get("total")));
-            correctInstances.put(key, Long.parseLong(saved.get("correct")));
+            restoreCounts(totalInstances, correctInstances, key, saved);
         }
     }
 
@@ -85,15 +83,25 @@ public final class ResumableEvaluators {
 
         @Override
         public Map<String, String> save(String key) {
-            return Map.of("total", String.valueOf(totalInstances.getOrDefault(key, 0L)),
-                    "correct", String.valueOf(correctInstances.getOrDefault(key, 0L)));
+            return saveCounts(totalInstances, correctInstances, key);
         }
 
         @Override
         public void restore(String key, Map<String, String> saved) {
-            totalInstances.put(key, Long.parseLong(saved.get("total")));
-            correctInstances.put(key, Long.parseLong(saved.get("correct")));
+            restoreCounts(totalInstances, correctInstances, key, saved);
         }
+    }
+
+    /** An accuracy's totals (DJL's protected maps, passed in by the subclass). */
+    private static Map<String, String> saveCounts(Map<String, Long> total, Map<String, Long> correct, String key) {
+        return Map.of("total", String.valueOf(total.getOrDefault(key, 0L)),
+                "correct", String.valueOf(correct.getOrDefault(key, 0L)));
+    }
+
+    private static void restoreCounts(Map<String, Long> total, Map<String, Long> correct, String key,
+            Map<String, String> saved) {
+        total.put(key, Long.parseLong(saved.get("total")));
+        correct.put(key, Long.parseLong(saved.get("correct")));
     }
 
     /**

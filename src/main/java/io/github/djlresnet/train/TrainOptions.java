@@ -1,10 +1,10 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.model.InvalidInputException;
-import io.github.djlresnet.runtime.DurableFiles;
 import io.github.djlresnet.data.DataOptions;
+import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
+import io.github.djlresnet.runtime.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

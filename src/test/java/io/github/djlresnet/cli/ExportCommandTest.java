@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.djlresnet.data.ImageSet;
 import io.github.djlresnet.data.IdxReader;
+import io.github.djlresnet.data.ImageSet;
 import io.github.djlresnet.serving.ForeignApp;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;

@@ -1,6 +1,5 @@
 package io.github.djlresnet.serving;
 
-import io.github.djlresnet.runtime.ModelSpec;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -22,6 +21,7 @@ import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
 import io.github.djlresnet.runtime.EngineSetup;
+import io.github.djlresnet.runtime.ModelSpec;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,5 @@
 package io.github.djlresnet.serving;
 
-import io.github.djlresnet.runtime.ModelSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,6 +12,7 @@ import io.github.djlresnet.data.Normalization;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
+import io.github.djlresnet.runtime.ModelSpec;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;

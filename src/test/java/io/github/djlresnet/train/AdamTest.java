@@ -1,10 +1,10 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.runtime.EngineSetup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.github.djlresnet.runtime.EngineSetup;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,7 +1,5 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.runtime.BatchStager;
-import io.github.djlresnet.runtime.EngineSetup;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -17,6 +15,8 @@ import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
+import io.github.djlresnet.runtime.BatchStager;
+import io.github.djlresnet.runtime.EngineSetup;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -1,7 +1,5 @@
 package io.github.djlresnet.train;
 
-import io.github.djlresnet.runtime.NoGrad;
-import io.github.djlresnet.runtime.EngineSetup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
+import io.github.djlresnet.runtime.EngineSetup;
+import io.github.djlresnet.runtime.NoGrad;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
