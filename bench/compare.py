@@ -45,8 +45,9 @@ FMA_SRC = os.path.join(ROOT, "bench", "fma_peak.c")
 FMA_BIN = os.path.join(ROOT, "bench", "fma_peak")
 # JVM flags: a small heap, one GC thread, C1 only: the work is in LibTorch, so the JVM need not
 # compete with it for the two cores, and its own footprint (code cache, heap) stays small.
-DEFAULT_JAVA = ("java -Xms32m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
-                "-XX:ReservedCodeCacheSize=32m -Xss512k -XX:CICompilerCount=1 -Dai.djl.offline=true -cp target/classes:{classpath} "
+JVM_FLAGS = ("-Xms32m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
+             "-XX:ReservedCodeCacheSize=32m -Xss512k -XX:CICompilerCount=1")
+DEFAULT_JAVA = ("java " + JVM_FLAGS + " -Dai.djl.offline=true -cp target/classes:{classpath} "
                 "io.github.djlresnet.cli.Main benchmark "
                 "--workload {workload} --mode {mode} --seconds {seconds}")
 

@@ -27,19 +27,8 @@ static float fma_loop(long iters) {
     __m512 acc[CHAINS];
     for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_set1_ps((float)i);
     for (long n = 0; n < iters; n++) {
-        /* written out so that every chain stays in its own register */
-        acc[0] = _mm512_fmadd_ps(acc[0], a, b);
-        acc[1] = _mm512_fmadd_ps(acc[1], a, b);
-        acc[2] = _mm512_fmadd_ps(acc[2], a, b);
-        acc[3] = _mm512_fmadd_ps(acc[3], a, b);
-        acc[4] = _mm512_fmadd_ps(acc[4], a, b);
-        acc[5] = _mm512_fmadd_ps(acc[5], a, b);
-        acc[6] = _mm512_fmadd_ps(acc[6], a, b);
-        acc[7] = _mm512_fmadd_ps(acc[7], a, b);
-        acc[8] = _mm512_fmadd_ps(acc[8], a, b);
-        acc[9] = _mm512_fmadd_ps(acc[9], a, b);
-        acc[10] = _mm512_fmadd_ps(acc[10], a, b);
-        acc[11] = _mm512_fmadd_ps(acc[11], a, b);
+        /* a constant trip count: gcc -O3 unrolls it and keeps every chain in its own register */
+        for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
     }
     __m512 s = acc[0];
     for (int i = 1; i < CHAINS; i++) s = _mm512_add_ps(s, acc[i]);

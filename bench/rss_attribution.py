@@ -24,9 +24,7 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_JVM = ("-Xms32m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m "
-               "-Xss512k -XX:CICompilerCount=1")
+from compare import JVM_FLAGS, ROOT, classpath  # bench/compare.py, beside this script
 
 
 def children(pid):
@@ -78,10 +76,9 @@ def main():
     p.add_argument("--rss-every", type=int, default=20)
     p.add_argument("--workload", default="w28g")
     p.add_argument("--every-seconds", type=float, default=10)
-    p.add_argument("--jvm", default=DEFAULT_JVM)
+    p.add_argument("--jvm", default=JVM_FLAGS)
     a = p.parse_args()
-    with open(os.path.join(ROOT, "target", "classpath.txt")) as f:
-        cp = "target/classes:" + f.read().strip()
+    cp = "target/classes:" + classpath(False)
     cmd = (["java"] + shlex.split(a.jvm) + ["-Dai.djl.offline=true", "-cp", cp,
            "io.github.djlresnet.cli.Main", "benchmark", "--workload", a.workload, "--mode", "train",
            "--seconds", "0", "--steps", str(a.steps), "--rss-every", str(a.rss_every)])
