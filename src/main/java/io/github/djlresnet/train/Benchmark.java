@@ -32,9 +32,10 @@ import java.util.Random;
 import java.util.function.IntConsumer;
 
 /**
- * Times ResNet-34 (10 classes; ImageNet stem, or the small stem for s28g) training or inference steps the way the training app
- * runs them: host batches copied into a per-step NDManager, {@link EasyTrain#trainBatch} and
- * {@link Trainer#step()} with the app's trainer configuration; inference under no-grad.
+ * Times ResNet-34 (10 classes; ImageNet stem, or the small stem for s28g) training or inference
+ * steps the way the training app runs them: host batches copied into a per-step NDManager,
+ * {@link EasyTrain#trainBatch} and {@link Trainer#step()} with the app's trainer configuration;
+ * inference under no-grad.
  */
 public final class Benchmark {
 
