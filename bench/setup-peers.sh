@@ -28,6 +28,6 @@ if [ ! -x "$HERE/fma_peak" ] || [ "$HERE/fma_peak.c" -nt "$HERE/fma_peak" ]; the
     gcc -O3 -march=native -fopenmp -o "$HERE/fma_peak" "$HERE/fma_peak.c"
 fi
 
-echo "torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') at /usr/bin/python3"
-echo "torch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)') at $VENV/bin/python"
+echo "torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null) at /usr/bin/python3"
+echo "torch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)' 2>/dev/null) at $VENV/bin/python"
 echo "fma_peak at $HERE/fma_peak"
