@@ -22,6 +22,7 @@ Usage:
   pytorch_peer.py --workload W --count-macs   (forward multiply-adds per image, then exit)
 """
 import argparse
+import contextlib
 import json
 import resource
 import sys
@@ -224,7 +225,6 @@ def main():
     if a.autocast == "bf16":
         autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16)
     else:
-        import contextlib
         autocast = contextlib.nullcontext
 
     if a.mode == "train":
