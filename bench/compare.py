@@ -1,15 +1,31 @@
 #!/usr/bin/python3
-"""Alternating A/B benchmark: DJL (Java) vs the PyTorch peer (issue 6).
+"""Alternating benchmark: DJL (Java) against PyTorch peers on the same CPU (issues 6 and 28).
 
-For every workload x mode, runs DJL and PyTorch alternately (A B A B ...),
-each run in a fresh process, for --rounds rounds. Every raw JSON result is
-appended to bench/results/<timestamp>.jsonl; a Markdown summary table is
-printed at the end. Standard library only.
+For every workload x mode, runs each peer once per round, each run a fresh process, for --rounds
+rounds; the order of the peers alternates between rounds (forward in odd rounds, reversed in even
+ones) so that a drift of the machine's speed does not favour whoever runs first. Peers:
+
+  djl               this project: `djl-resnet benchmark` (--java-cmd)
+  torch113          Debian's PyTorch 1.13 (--python113), eager fp32
+  torch213          PyTorch 2.13 in a venv (--python213), eager fp32
+  torch213-cl       the same, channels-last model and input
+  torch213-bf16     the same, forward and loss under torch.autocast("cpu", dtype=torch.bfloat16)
+  torch213-cl-bf16  both
+
+Every raw JSON result is appended to bench/results/<timestamp>.jsonl (with "peer" and "round";
+the CPU's FMA peak as its first line). The summary printed at the end gives, per workload, mode
+and peer: images/s median (min–max), the per-round ratio DJL / peer (round i against round i),
+peak RSS, and the achieved GFLOP/s as a share of the CPU's FP32 FMA peak (bench/fma_peak, built
+with gcc when missing, or --peak-gflops). FLOPs per image: training 3 x 2 x the forward
+multiply-adds, inference 2 x (the multiply-adds are checked against `pytorch_peer.py
+--count-macs`). bf16 runs are compared with the same FP32 peak (bf16 dot products have twice it).
+Standard library only; setup: bench/setup-peers.sh.
 
 Usage (from anywhere; paths are relative to the project root):
-  bench/compare.py [--rounds R] [--seconds N] [--workloads w28g,w32,w224]
-                   [--modes train,infer] [--threads T] [--java-cmd "..."]
-                   [--python /usr/bin/python3] [--dry-run]
+  bench/compare.py [--rounds R] [--seconds N] [--workloads w28g,w32,w224,s28g]
+                   [--modes train,infer] [--peers djl,torch113,torch213,...] [--threads T]
+                   [--java-cmd "..."] [--python113 /usr/bin/python3]
+                   [--python213 /opt/torch213/bin/python] [--peak-gflops G] [--dry-run]
 --java-cmd is a template; {workload}, {mode}, {seconds}, {classpath} are
 substituted, e.g. "java -cp target/classes:{classpath} Main benchmark ...".
 """
@@ -20,16 +36,39 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER = os.path.join(ROOT, "bench", "pytorch_peer.py")
+FMA_SRC = os.path.join(ROOT, "bench", "fma_peak.c")
+FMA_BIN = os.path.join(ROOT, "bench", "fma_peak")
 # JVM flags: a small heap, one GC thread, C1 only: the work is in LibTorch, so the JVM need not
 # compete with it for the two cores, and its own footprint (code cache, heap) stays small.
-DEFAULT_JAVA = ("java -Xms32m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
-                "-XX:ReservedCodeCacheSize=32m -Xss512k -XX:CICompilerCount=1 -Dai.djl.offline=true -cp target/classes:{classpath} "
+JVM_FLAGS = ("-Xms32m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
+             "-XX:ReservedCodeCacheSize=32m -Xss512k -XX:CICompilerCount=1")
+DEFAULT_JAVA = ("java " + JVM_FLAGS + " -Dai.djl.offline=true -cp target/classes:{classpath} "
                 "io.github.djlresnet.cli.Main benchmark "
                 "--workload {workload} --mode {mode} --seconds {seconds}")
+
+# Forward multiply-adds per image of each workload's ResNet-34 (10 classes), convolutions and
+# the linear layer: measured by `pytorch_peer.py --workload W --mode train --count-macs`.
+FORWARD_MACS = {
+    "w224": 3_663_254_528,
+    "w32": 74_765_312,
+    "w28g": 69_653_760,
+    "s28g": 935_917_568,
+}
+
+# peer -> (python option name, extra peer arguments); "djl" is the Java side
+PEERS = {
+    "djl": (None, []),
+    "torch113": ("python113", []),
+    "torch213": ("python213", []),
+    "torch213-cl": ("python213", ["--memory-format", "channels_last"]),
+    "torch213-bf16": ("python213", ["--autocast", "bf16"]),
+    "torch213-cl-bf16": ("python213", ["--memory-format", "channels_last", "--autocast", "bf16"]),
+}
 
 
 def classpath(dry_run):
@@ -77,6 +116,45 @@ def run(cmd, label, dry_run):
     return result
 
 
+def fma_peak(threads, dry_run):
+    """GFLOP/s of bench/fma_peak at `threads` threads (built with gcc when missing or older than
+    its source); None when it cannot be built or run."""
+    build = ["gcc", "-O3", "-march=native", "-fopenmp", "-o", FMA_BIN, FMA_SRC]
+    if dry_run:
+        print("# would run:", shlex.join(build), "(if needed), then", FMA_BIN)
+        return None
+    try:
+        if not os.path.exists(FMA_BIN) or os.path.getmtime(FMA_BIN) < os.path.getmtime(FMA_SRC):
+            subprocess.run(build, cwd=ROOT, check=True)
+        out = subprocess.run([FMA_BIN], cwd=ROOT, check=True, stdout=subprocess.PIPE,
+                             text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"# fma_peak unavailable ({e}); no % of peak (give --peak-gflops)", file=sys.stderr)
+        return None
+    sys.stderr.write(out)
+    peaks = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])["fma_peak_gflops"]
+    return peaks.get(str(threads))
+
+
+def check_macs(python, workloads, dry_run):
+    """Warns when pytorch_peer.py counts other forward multiply-adds than FORWARD_MACS."""
+    for w in workloads:
+        cmd = [python, PEER, "--workload", w, "--mode", "train", "--count-macs"]
+        if dry_run:
+            print("# would run:", shlex.join(cmd))
+            continue
+        p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           text=True)
+        try:
+            macs = json.loads(p.stdout.strip().splitlines()[-1])["forward_macs_per_image"]
+        except (IndexError, KeyError, json.JSONDecodeError):
+            print(f"# could not count {w}'s multiply-adds with {python}", file=sys.stderr)
+            continue
+        if macs != FORWARD_MACS[w]:
+            print(f"# WARNING: {w}: the peer counts {macs} forward multiply-adds, this script "
+                  f"assumes {FORWARD_MACS[w]}", file=sys.stderr)
+
+
 def fmt(values, digits=1):
     """'median (min–max)' or 'n/a'."""
     if not values:
@@ -89,66 +167,128 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=30)
-    p.add_argument("--workloads", default="w28g,w32,w224")
+    p.add_argument("--workloads", default="w28g,w32,w224,s28g")
     p.add_argument("--modes", default="train,infer")
+    p.add_argument("--peers", default=",".join(PEERS),
+                   help="comma-separated, from: " + ", ".join(PEERS) + " (default: all)")
     p.add_argument("--threads", type=int, default=2, help="PyTorch peer threads")
     p.add_argument("--java-cmd", default=DEFAULT_JAVA, help="DJL command template")
-    p.add_argument("--python", default="/usr/bin/python3")
+    p.add_argument("--python113", "--python", default="/usr/bin/python3",
+                   help="Python with Debian's torch 1.13 (default: %(default)s)")
+    p.add_argument("--python213", default="/opt/torch213/bin/python",
+                   help="Python with torch 2.13 (default: %(default)s)")
+    p.add_argument("--peak-gflops", type=float, default=None,
+                   help="the CPU's FP32 peak at --threads threads (default: run bench/fma_peak)")
+    p.add_argument("--plot-peer", default="torch113",
+                   help="the peer drawn against DJL in the chart (default: %(default)s)")
     p.add_argument("--dry-run", action="store_true", help="print the commands only")
     a = p.parse_args()
 
+    peers = [x.strip() for x in a.peers.split(",") if x.strip()]
+    workloads = [x.strip() for x in a.workloads.split(",") if x.strip()]
+    modes = [x.strip() for x in a.modes.split(",") if x.strip()]
+    bad = ([f"peer {x}" for x in peers if x not in PEERS]
+           + [f"workload {x}" for x in workloads if x not in FORWARD_MACS]
+           + [f"mode {x}" for x in modes if x not in ("train", "infer")])
+    if bad or not peers or a.rounds < 1:
+        print(f"compare.py: unknown {', '.join(bad) or 'settings'}; peers: {', '.join(PEERS)};"
+              f" workloads: {', '.join(FORWARD_MACS)}; modes: train, infer; rounds >= 1",
+              file=sys.stderr)
+        sys.exit(2)
+
     secs = f"{a.seconds:g}"
-    cp = classpath(a.dry_run) if "{classpath}" in a.java_cmd else ""
+    cp = (classpath(a.dry_run) if "djl" in peers and "{classpath}" in a.java_cmd else "")
+    python_of = {"python113": a.python113, "python213": a.python213}
+    peak = a.peak_gflops if a.peak_gflops is not None else fma_peak(a.threads, a.dry_run)
+    torch_peer = next((x for x in peers if x != "djl"), None)
+    if torch_peer:
+        check_macs(python_of[PEERS[torch_peer][0]], workloads, a.dry_run)
+
     out_path = None
     if not a.dry_run:
         os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
         out_path = os.path.join(ROOT, "bench", "results",
                                 time.strftime("%Y%m%d-%H%M%S") + ".jsonl")
         print(f"# raw results -> {out_path}", file=sys.stderr)
+        with open(out_path, "a") as f:
+            f.write(json.dumps({"fma_peak_gflops": peak, "threads": a.threads,
+                                "measured": a.peak_gflops is None}) + "\n")
+
+    def command(peer, w, m):
+        if peer == "djl":
+            return shlex.split(a.java_cmd.format(workload=w, mode=m, seconds=secs, classpath=cp))
+        py, extra = PEERS[peer]
+        return [python_of[py], PEER, "--workload", w, "--mode", m, "--seconds", secs,
+                "--threads", str(a.threads)] + extra
 
     rows = []
-    for w in a.workloads.split(","):
-        for m in a.modes.split(","):
-            java = shlex.split(a.java_cmd.format(workload=w, mode=m, seconds=secs,
-                                                 classpath=cp))
-            py = [a.python, PEER, "--workload", w, "--mode", m,
-                  "--seconds", secs, "--threads", str(a.threads)]
-            djl, torch = [], []  # per-round results (None when a run crashed)
+    for w in workloads:
+        for m in modes:
+            results = {peer: [] for peer in peers}  # per-round results (None: run failed)
             for r in range(1, a.rounds + 1):
-                for impl, cmd, acc in (("djl", java, djl), ("pytorch", py, torch)):
-                    res = run(cmd, f"{w}/{m} round {r}/{a.rounds} {impl}", a.dry_run)
-                    acc.append(res)
+                order = peers if r % 2 == 1 else peers[::-1]
+                for peer in order:
+                    res = run(command(peer, w, m), f"{w}/{m} round {r}/{a.rounds} {peer}",
+                              a.dry_run)
+                    results[peer].append(res)
                     if a.dry_run:
                         continue
-                    rec = dict(res or {"impl": impl, "workload": w, "mode": m,
-                                       "error": "run failed"}, round=r)
+                    rec = dict(res or {"impl": "djl" if peer == "djl" else "pytorch",
+                                       "workload": w, "mode": m, "error": "run failed"},
+                               peer=peer, round=r)
                     with open(out_path, "a") as f:
                         f.write(json.dumps(rec) + "\n")
-            rows.append((w, m, djl, torch))
+            rows.append((w, m, results))
 
     if a.dry_run:
         return
 
-    # Markdown summary. Ratios pair round i DJL with round i PyTorch.
-    print("\n| workload | mode | DJL img/s median (min–max) | PyTorch img/s median (min–max) "
-          "| ratio DJL/PyTorch median (min–max) | peak RSS MiB DJL / PyTorch (median) |")
-    print("|---|---|---|---|---|---|")
-    for w, m, djl, torch in rows:
-        ips = lambda rs: [x["images_per_sec"] for x in rs if x]
-        rss = lambda rs: [x["peak_rss_mib"] for x in rs if x and "peak_rss_mib" in x]
-        ratios = [d["images_per_sec"] / t["images_per_sec"]
-                  for d, t in zip(djl, torch) if d and t and t["images_per_sec"]]
-        med = lambda v: f"{statistics.median(v):.0f}" if v else "n/a"
-        fails = sum(x is None for x in djl + torch)
-        note = f" ({fails} failed)" if fails else ""
-        print(f"| {w} | {m}{note} | {fmt(ips(djl))} | {fmt(ips(torch))} "
-              f"| {fmt(ratios, 2)} | {med(rss(djl))} / {med(rss(torch))} |")
+    # Markdown summary. Ratios pair round i of DJL with round i of the peer.
+    print(f"\nFP32 FMA peak at {a.threads} threads: "
+          + (f"{peak:.0f} GFLOP/s" if peak else "unknown") + "\n")
+    print("| workload | mode | peer | img/s median (min–max) | DJL / peer median (min–max) "
+          "| peak RSS MiB median (min–max) | GFLOP/s (median) | % of FP32 peak |")
+    print("|---|---|---|---|---|---|---|---|")
+    for w, m, results in rows:
+        flops = (6 if m == "train" else 2) * FORWARD_MACS[w]
+        djl = results.get("djl")
+        for peer, rs in results.items():
+            ips = [x["images_per_sec"] for x in rs if x]
+            rss = [x["peak_rss_mib"] for x in rs if x and "peak_rss_mib" in x]
+            ratios = ([d["images_per_sec"] / t["images_per_sec"] for d, t in zip(djl, rs)
+                       if d and t and t["images_per_sec"]] if djl and peer != "djl" else [])
+            gflops = statistics.median(ips) * flops / 1e9 if ips else None
+            fails = sum(x is None for x in rs)
+            params = {x.get("params") for x in rs if x and x.get("params")}
+            djl_params = {x.get("params") for x in (djl or []) if x and x.get("params")}
+            note = f" ({fails} failed)" if fails else ""
+            if params and djl_params and params != djl_params:
+                note += f" (params {sorted(params)} vs DJL {sorted(djl_params)})"
+            print(f"| {w} | {m} | {peer}{note} | {fmt(ips)} | "
+                  f"{fmt(ratios, 2) if peer != 'djl' else '–'} | {fmt(rss, 0)} | "
+                  f"{f'{gflops:.1f}' if gflops is not None else 'n/a'} | "
+                  f"{f'{100 * gflops / peak:.1f}' if gflops is not None and peak else 'n/a'} |")
     print(f"\nRaw results: {os.path.relpath(out_path, ROOT)}")
-    png = out_path[:-len(".jsonl")] + ".png"
-    plot = ["java", "-cp", "target/classes:" + classpath(False),
-            "io.github.djlresnet.train.BenchmarkPlot", out_path, png]
-    if subprocess.run(plot, cwd=ROOT).returncode == 0:
-        print(f"Chart: {os.path.relpath(png, ROOT)}")
+    plot(out_path, a.plot_peer)
+
+
+def plot(out_path, peer):
+    """Chart of DJL against one peer (BenchmarkPlot pairs DJL with one other side per round)."""
+    with open(out_path) as f:
+        recs = [json.loads(l) for l in f if l.strip()]
+    pair = [r for r in recs if r.get("peer") in ("djl", peer)]
+    if not any(r.get("peer") == "djl" for r in pair) or not any(r.get("peer") == peer for r in pair):
+        return
+    png = out_path[:-len(".jsonl")] + f"-djl-vs-{peer}.png"
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as tmp:
+        tmp.write("".join(json.dumps(r) + "\n" for r in pair))
+    try:
+        cmd = ["java", "-cp", "target/classes:" + classpath(False),
+               "io.github.djlresnet.train.BenchmarkPlot", tmp.name, png]
+        if subprocess.run(cmd, cwd=ROOT).returncode == 0:
+            print(f"Chart (DJL / {peer}): {os.path.relpath(png, ROOT)}")
+    finally:
+        os.unlink(tmp.name)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
             "Time ResNet-34 (10 classes) training or inference steps on this machine and print one"
                     + " JSON line: images/s, steps, seconds, threads, peak RSS.",
             "Workloads: w224 = batch 32 of 3x224x224, w32 = batch 128 of 3x32x32,"
-                    + " w28g = batch 128 of 1x28x28 (all with the ImageNet stem).",
+                    + " w28g = batch 128 of 1x28x28 (these three with the ImageNet stem),"
+                    + " s28g = batch 128 of 1x28x28 with the small stem (3x3/1 conv, no pool:"
+                    + " the Fashion-MNIST recipe's network).",
             "bench/compare.py runs this and bench/pytorch_peer.py alternately."
         })
 final class BenchmarkCommand implements Callable<Integer> {
@@ -46,7 +48,7 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--workload", defaultValue = "w28g", paramLabel = "w224|w32|w28g",
+    @Option(names = "--workload", defaultValue = "w28g", paramLabel = "w224|w32|w28g|s28g",
             description = "Input size and batch (default: ${DEFAULT-VALUE}).")
     Benchmark.Workload workload;
 
@@ -60,11 +62,11 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", defaultValue = "0", description = "Run at least this many timed steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "-1", description = "Untimed steps first (default: 3 for w224, 5 otherwise).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "-1", description = "Untimed steps first (default: 3 for w224 and s28g, 5 otherwise).")
     int warmup;
 
     @Option(names = "--data", defaultValue = "synthetic", paramLabel = "synthetic|real",
-            description = "real: Fashion-MNIST through the data pipeline with augmentation (w28g only) (default: ${DEFAULT-VALUE}).")
+            description = "real: Fashion-MNIST through the data pipeline with augmentation (w28g, s28g only) (default: ${DEFAULT-VALUE}).")
     Data data;
 
     @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
@@ -90,7 +92,8 @@ final class BenchmarkCommand implements Callable<Integer> {
                 profile.toAbsolutePath().getParent()))) {
             throw new UserError("--profile " + profile + ": the file exists or its folder does not");
         }
-        int warm = warmup >= 0 ? warmup : (w == Benchmark.Workload.W224 ? 3 : 5);
+        int warm = warmup >= 0 ? warmup
+                : (w == Benchmark.Workload.W224 || w == Benchmark.Workload.S28G ? 3 : 5);
         Benchmark.Result result = new Benchmark(w, mode == Mode.TRAIN, data == Data.REAL, workers)
                 .profileTo(profile)
                 .run(

@@ -15,8 +15,11 @@ import io.github.djlresnet.data.Datasets;
 import io.github.djlresnet.data.HostBatch;
 import io.github.djlresnet.data.LoadedData;
 import io.github.djlresnet.model.InvalidInputException;
+import io.github.djlresnet.model.ModelSummary;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
+import io.github.djlresnet.model.Shortcut;
+import io.github.djlresnet.model.Stem;
 import io.github.djlresnet.runtime.BatchStager;
 import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.runtime.NoGrad;
@@ -29,9 +32,10 @@ import java.util.Random;
 import java.util.function.IntConsumer;
 
 /**
- * Times ResNet-34 (10 classes, ImageNet stem) training or inference steps the way the training app
- * runs them: host batches copied into a per-step NDManager, {@link EasyTrain#trainBatch} and
- * {@link Trainer#step()} with the app's trainer configuration; inference under no-grad.
+ * Times ResNet-34 (10 classes; ImageNet stem, or the small stem for s28g) training or inference
+ * steps the way the training app runs them: host batches copied into a per-step NDManager,
+ * {@link EasyTrain#trainBatch} and {@link Trainer#step()} with the app's trainer configuration;
+ * inference under no-grad.
  */
 public final class Benchmark {
 
@@ -39,16 +43,24 @@ public final class Benchmark {
     public enum Workload {
         W224(32, 3, 224),
         W32(128, 3, 32),
-        W28G(128, 1, 28);
+        W28G(128, 1, 28),
+        /** The Fashion-MNIST recipe's network: small stem (3x3/1 conv, no pool), 1x28x28. */
+        S28G(128, 1, 28, Stem.SMALL);
 
         final int batch;
         final int channels;
         final int side;
+        final Stem stem;
 
         Workload(int batch, int channels, int side) {
+            this(batch, channels, side, Stem.IMAGENET);
+        }
+
+        Workload(int batch, int channels, int side, Stem stem) {
             this.batch = batch;
             this.channels = channels;
             this.side = side;
+            this.stem = stem;
         }
 
         public static Workload parse(String text) {
@@ -56,7 +68,7 @@ public final class Benchmark {
                 return valueOf(text.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new InvalidInputException(
-                        "--workload must be w224, w32 or w28g, got '" + text + "'");
+                        "--workload must be w224, w32, w28g or s28g, got '" + text + "'");
             }
         }
 
@@ -66,16 +78,17 @@ public final class Benchmark {
         }
     }
 
-    /** One measurement; printed as one JSON line. */
+    /** One measurement; printed as one JSON line. {@code params}: trainable parameters. */
     public record Result(String workload, String mode, String data, int batch, double imagesPerSec,
-            int steps, double seconds, int threads, double peakRssMib) {
+            int steps, double seconds, int threads, double peakRssMib, long params) {
 
         public String toJson() {
             return String.format(Locale.ROOT,
                     "{\"impl\":\"djl\",\"workload\":\"%s\",\"mode\":\"%s\",\"data\":\"%s\",\"batch\":%d,"
                             + "\"images_per_sec\":%.2f,\"steps\":%d,\"seconds\":%.3f,\"threads\":%d,"
-                            + "\"peak_rss_mib\":%.1f}",
-                    workload, mode, data, batch, imagesPerSec, steps, seconds, threads, peakRssMib);
+                            + "\"peak_rss_mib\":%.1f,\"params\":%d}",
+                    workload, mode, data, batch, imagesPerSec, steps, seconds, threads, peakRssMib,
+                    params);
         }
     }
 
@@ -94,8 +107,9 @@ public final class Benchmark {
      * @param workers threads preparing real batches
      */
     public Benchmark(Workload workload, boolean train, boolean realData, int workers) {
-        if (realData && workload != Workload.W28G) {
-            throw new InvalidInputException("--data real is available for w28g (Fashion-MNIST) only");
+        if (realData && workload.side != 28) {
+            throw new InvalidInputException(
+                    "--data real is available for w28g and s28g (Fashion-MNIST) only");
         }
         this.workload = workload;
         this.train = train;
@@ -120,7 +134,7 @@ public final class Benchmark {
     public Result run(int warmup, int minSteps, double seconds, IntConsumer onStep) {
         EngineSetup.engine();
         Engine.getInstance().setRandomSeed(1);
-        ResNetConfig config = ResNetConfig.resnet34(10, workload.channels);
+        ResNetConfig config = new ResNetConfig(34, 10, workload.channels, workload.stem, Shortcut.B);
         try (Model model = Model.newInstance("bench", Device.cpu(), "PyTorch")) {
             model.setBlock(ResNet.build(config));
             MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);
@@ -147,7 +161,8 @@ public final class Benchmark {
                 return new Result(workload.toString(), train ? "train" : "infer",
                         realData ? "real" : "synthetic", workload.batch,
                         steps * workload.batch / elapsed, steps, elapsed,
-                        EngineSetup.threads(), peakRssMib());
+                        EngineSetup.threads(), peakRssMib(),
+                        ModelSummary.trainableParameters(model.getBlock()));
             }
         }
     }

@@ -35,7 +35,22 @@ class BenchmarkCommandTest {
             double seconds = number(json, "seconds");
             assertEquals(2 * 128 / seconds, number(json, "images_per_sec"), 0.05 * 256 / seconds);
             assertTrue(number(json, "peak_rss_mib") > 100, json);
+            // torchvision's resnet34(num_classes=10) with a 1-channel conv1
+            assertEquals(21_283_530L, (long) number(json, "params"), json);
         }
+    }
+
+    @Test
+    void s28gRunsTheSmallStemNetwork() {
+        String json = run(0, "benchmark", "--workload", "s28g", "--mode", "train",
+                "--steps", "1", "--seconds", "0", "--warmup", "0").strip();
+        assertEquals(1, json.lines().count(), json);
+        assertTrue(json.startsWith("{\"impl\":\"djl\",\"workload\":\"s28g\",\"mode\":\"train\""), json);
+        assertEquals(128, (int) number(json, "batch"));
+        assertEquals(1, (int) number(json, "steps"));
+        // torchvision's 1-channel ResNet-34 (21,283,530) with its 7x7 conv1 (7*7*1*64 = 3,136)
+        // replaced by a 3x3 one (3*3*1*64 = 576)
+        assertEquals(21_283_530L - 3_136 + 576, (long) number(json, "params"), json);
     }
 
     @Test
@@ -67,12 +82,12 @@ class BenchmarkCommandTest {
     void badOptionsAreOneLine() {
         // picocli names the option and its choices
         String workload = run(2, "benchmark", "--workload", "w64").toLowerCase(java.util.Locale.ROOT);
-        assertTrue(workload.contains("--workload") && workload.contains("[w224, w32, w28g]") && workload.contains("w64"),
+        assertTrue(workload.contains("--workload") && workload.contains("[w224, w32, w28g, s28g]") && workload.contains("w64"),
                 workload);
         String mode = run(2, "benchmark", "--mode", "fit").toLowerCase(java.util.Locale.ROOT);
         assertTrue(mode.contains("--mode") && mode.contains("[train, infer]"), mode);
         assertTrue(run(2, "benchmark", "--workload", "w32", "--data", "real")
-                .contains("w28g (Fashion-MNIST) only"));
+                .contains("w28g and s28g (Fashion-MNIST) only"));
     }
 
     private static double number(String json, String key) {
