@@ -87,6 +87,21 @@ class InitialWeightsTest {
             }
             // documented: frozen stages' BatchNorm statistics keep following the data
             assertFalse(java.util.Arrays.equals(before.get("layer1.0.bn1.running_mean"), after.get("layer1.0.bn1.running_mean")));
+
+            // the run folder, once exported, is itself an --init source: every tensor, exactly
+            run.export("test");
+            ResNetConfig gray10 = new ResNetConfig(18, 10, 1, Stem.IMAGENET, Shortcut.B);
+            InitialWeights fromFolder = InitialWeights.plan(tmp.resolve("frozen"), gray10);
+            assertTrue(fromFolder.report().get(0).endsWith("loaded 102 of 102 tensors"), fromFolder.report().toString());
+            try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+                ai.djl.nn.Block block = io.github.djlresnet.model.ResNet.build(gray10);
+                block.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 1, 28, 28));
+                fromFolder.apply(block);
+                for (TorchvisionNames.Tensor t : TorchvisionNames.of(gray10)) {
+                    assertArrayEquals(after.get(t.torchName()),
+                            block.getParameters().get(t.djlPath()).getArray().toFloatArray(), t.torchName());
+                }
+            }
         }
         List<String> props = Files.readAllLines(tmp.resolve("frozen/run.properties"));
         assertTrue(props.contains("freeze=2"), props.toString());
