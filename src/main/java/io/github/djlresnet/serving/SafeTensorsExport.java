@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -72,6 +73,10 @@ public final class SafeTensorsExport {
         try {
             Files.createDirectories(target.getParent());
             tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".partial-");
+            // temp folders are owner-only; the result should read like any other output folder
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
             SafeTensors.write(tmp.resolve(FILE), tensors, meta);
             Files.copy(model.resolve(ModelFolder.SYNSET), tmp.resolve(ModelFolder.SYNSET));
             Files.writeString(tmp.resolve(ModelFolder.README), readme(config, args, model), StandardCharsets.UTF_8);
