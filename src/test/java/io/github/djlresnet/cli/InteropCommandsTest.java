@@ -119,19 +119,24 @@ class InteropCommandsTest {
         assertEquals("28", p.getProperty("width"));
     }
 
-    @Test
-    void exportReproducesEveryTensorExactlyAndImportsBack() throws Exception {
-        Path out = tmp.resolve("torch-gray");
-        Outcome o = run("export", "--run", grayModel.toString(), "--format", "safetensors", "--output", out.toString());
+    /** Exports {@code model} as safetensors and checks every tensor against the formula, bit for bit. */
+    private static Path exportAndCompare(Path model, ResNetConfig config, Path out) {
+        Outcome o = run("export", "--run", model.toString(), "--format", "safetensors", "--output", out.toString());
         assertEquals(0, o.code(), o.err());
         SafeTensors st = SafeTensors.open(out.resolve("model.safetensors"));
-        List<Named> formula = InteropFormula.weights(GRAY34);
+        List<Named> formula = InteropFormula.weights(config);
         assertEquals(formula.stream().map(Named::name).toList(), List.copyOf(st.entries().keySet()));
         for (Named t : formula) {
             assertEquals("F32", st.entries().get(t.name()).dtype());
             assertArrayEquals(t.shape(), st.entries().get(t.name()).shape(), t.name());
             assertArrayEquals(t.values(), st.floats(t.name()), t.name() + " bit for bit");
         }
+        return out;
+    }
+
+    @Test
+    void exportReproducesEveryTensorExactlyAndImportsBack() throws Exception {
+        Path out = exportAndCompare(grayModel, GRAY34, tmp.resolve("torch-gray"));
         assertEquals(Files.readAllLines(grayModel.resolve("synset.txt")), Files.readAllLines(out.resolve("synset.txt")));
         String readme = Files.readString(out.resolve("README.md"));
         assertTrue(readme.contains("torchvision.models.resnet34(num_classes=10)"), readme);
@@ -156,13 +161,7 @@ class InteropCommandsTest {
 
     @Test
     void rgbRoundTripIsExactAndReadmeHasNoStemLines() throws Exception {
-        Path out = tmp.resolve("torch-rgb");
-        Outcome o = run("export", "--run", rgbModel.toString(), "--format", "safetensors", "--output", out.toString());
-        assertEquals(0, o.code(), o.err());
-        SafeTensors st = SafeTensors.open(out.resolve("model.safetensors"));
-        for (Named t : InteropFormula.weights(RGB18)) {
-            assertArrayEquals(t.values(), st.floats(t.name()), t.name());
-        }
+        Path out = exportAndCompare(rgbModel, RGB18, tmp.resolve("torch-rgb"));
         String readme = Files.readString(out.resolve("README.md"));
         assertTrue(readme.contains("torchvision.models.resnet18(num_classes=1000)"), readme);
         assertFalse(readme.contains("model.conv1 ="), readme);
