@@ -14,7 +14,9 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -31,6 +33,7 @@ public final class TorchWeights {
 
     /** Keys of a model folder's serving.properties (written by the serving package, which runtime cannot see). */
     private static final String PROPERTIES = "serving.properties";
+    private static final String SYNSET = "synset.txt";
 
     private final String origin;
     private final Map<String, long[]> shapes;
@@ -39,9 +42,10 @@ public final class TorchWeights {
     private final Map<String, float[]> values; // for a model folder
     private final ResNetConfig config; // a model folder's architecture, else null
     private final Map<String, String> metadata;
+    private final List<String> classNames; // null when unknown
 
     private TorchWeights(String origin, Map<String, long[]> shapes, Map<String, String> dtypes, SafeTensors file,
-            Map<String, float[]> values, ResNetConfig config, Map<String, String> metadata) {
+            Map<String, float[]> values, ResNetConfig config, Map<String, String> metadata, List<String> classNames) {
         this.origin = origin;
         this.shapes = shapes;
         this.dtypes = dtypes;
@@ -49,6 +53,7 @@ public final class TorchWeights {
         this.values = values;
         this.config = config;
         this.metadata = metadata;
+        this.classNames = classNames;
     }
 
     /** A safetensors file, or a folder holding a model this project wrote. */
@@ -66,7 +71,9 @@ public final class TorchWeights {
                 dtypes.put(name, e.dtype());
             }
         });
-        return new TorchWeights(path.toString(), shapes, dtypes, st, null, null, st.metadata());
+        // export --format safetensors writes the class names beside the file
+        Path synset = path.toAbsolutePath().resolveSibling(SYNSET);
+        return new TorchWeights(path.toString(), shapes, dtypes, st, null, null, st.metadata(), classNames(synset));
     }
 
     /**
@@ -119,7 +126,8 @@ public final class TorchWeights {
             throw new IllegalArgumentException("cannot load the model parameters in " + dir + ": "
                     + (m.contains("\n") ? m.substring(0, m.indexOf('\n')) : m));
         }
-        return new TorchWeights(dir.toString(), shapes, dtypes, null, values, config, Map.of());
+        return new TorchWeights(dir.toString(), shapes, dtypes, null, values, config, Map.of(),
+                classNames(dir.resolve(SYNSET)));
     }
 
     /** The file or folder the weights come from. */
@@ -150,6 +158,29 @@ public final class TorchWeights {
     /** The architecture of a model folder; null for a safetensors file (infer it from the names). */
     public ResNetConfig folderConfig() {
         return config;
+    }
+
+    /**
+     * The class names of the source's head, line i = class i: a model folder's {@code synset.txt}, or
+     * the one beside a safetensors file; null when there is none.
+     */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    private static List<String> classNames(Path synset) {
+        if (!Files.isRegularFile(synset)) {
+            return null;
+        }
+        try {
+            List<String> names = new ArrayList<>(Files.readAllLines(synset, StandardCharsets.UTF_8));
+            while (!names.isEmpty() && names.get(names.size() - 1).isBlank()) {
+                names.remove(names.size() - 1);
+            }
+            return List.copyOf(names);
+        } catch (IOException e) {
+            return null; // unknown names: the head is matched by shape alone
+        }
     }
 
     /** The safetensors {@code __metadata__} (empty for a model folder). */

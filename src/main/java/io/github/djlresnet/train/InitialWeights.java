@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  * <p>Every tensor whose torchvision name and shape match is loaded. Where they do not, the run's own
  * initialization stays: a head for another class count, the small stem (3x3) from ImageNet-stem
  * (7x7) weights, and then the stem's BatchNorm too, since its statistics describe the other
- * convolution. One exception, as timm's {@code adapt_input_conv}: a 1-channel run given RGB stem
+ * convolution, and the head whenever the source names other classes (its synset.txt). One exception, as timm's {@code adapt_input_conv}: a 1-channel run given RGB stem
  * weights gets them summed over the three channels (a gray image is R = G = B, so the summed filter
  * responds to it as the RGB one did).
  *
@@ -31,25 +31,34 @@ import java.util.stream.Collectors;
 public final class InitialWeights {
 
     private static final int LISTED = 4;
+    private static final int HEAD = 5;
 
     private final TorchWeights source;
     private final List<TorchvisionNames.Tensor> loaded;
     private final List<TorchvisionNames.Tensor> fresh;
     private final boolean adaptStem;
     private final Set<String> unused;
+    private final boolean otherClasses;
 
     private InitialWeights(TorchWeights source, List<TorchvisionNames.Tensor> loaded,
-            List<TorchvisionNames.Tensor> fresh, boolean adaptStem, Set<String> unused) {
+            List<TorchvisionNames.Tensor> fresh, boolean adaptStem, Set<String> unused, boolean otherClasses) {
         this.source = source;
         this.loaded = loaded;
         this.fresh = fresh;
         this.adaptStem = adaptStem;
         this.unused = unused;
+        this.otherClasses = otherClasses;
     }
 
-    /** Reads {@code path}'s names and shapes and decides what loads into a ResNet of {@code config}. */
-    public static InitialWeights plan(Path path, ResNetConfig config) {
+    /**
+     * Reads {@code path}'s names and shapes and decides what loads into a ResNet of {@code config}
+     * whose classes are {@code classNames}. A head of the same shape loads only when the source's
+     * class names are unknown or the same: a head for other classes would start the run from
+     * confidently wrong answers.
+     */
+    public static InitialWeights plan(Path path, ResNetConfig config, List<String> classNames) {
         TorchWeights source = TorchWeights.open(path);
+        boolean otherClasses = source.classNames() != null && !source.classNames().equals(classNames);
         List<TorchvisionNames.Tensor> loaded = new ArrayList<>();
         List<TorchvisionNames.Tensor> fresh = new ArrayList<>();
         Set<String> unused = new LinkedHashSet<>(source.shapes().keySet());
@@ -66,6 +75,8 @@ public final class InitialWeights {
                 stemConvLoaded = matches;
             } else if (t.torchName().startsWith("bn1.") && !stemConvLoaded) {
                 matches = false; // statistics of a convolution that starts fresh
+            } else if (t.part() == HEAD && otherClasses) {
+                matches = false;
             }
             if (matches && !source.isFloat(t.torchName())) {
                 throw new IllegalArgumentException("--init " + path + ": tensor " + t.torchName() + " is "
@@ -82,7 +93,7 @@ public final class InitialWeights {
                     + source.shapes().keySet().stream().limit(3).collect(Collectors.joining(", "))
                     + "); expected torchvision ResNet-18/34 names like layer1.0.conv1.weight");
         }
-        return new InitialWeights(source, loaded, fresh, adaptStem, unused);
+        return new InitialWeights(source, loaded, fresh, adaptStem, unused, otherClasses);
     }
 
     /** A [64, 3, k, k] stem for a [64, 1, k, k] one. */
@@ -125,7 +136,9 @@ public final class InitialWeights {
                 + " tensors" + (adaptStem ? " (conv1.weight: RGB filters summed over channels for 1-channel input)" : ""));
         if (!fresh.isEmpty()) {
             lines.add("new (this run's own initialization): " + fresh.size() + " tensors: " + list(fresh.stream()
-                    .map(t -> t.torchName() + " " + t.shapeText()).toList()));
+                    .map(t -> t.torchName() + " " + t.shapeText()).toList())
+                    + (otherClasses ? " (the head: the source's classes are others, "
+                            + list(source.classNames()) + ")" : ""));
         }
         if (!unused.isEmpty()) {
             lines.add("not used from " + source.origin() + ": " + unused.size() + " tensors: " + list(unused.stream()

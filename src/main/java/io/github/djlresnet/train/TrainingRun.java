@@ -77,7 +77,8 @@ public final class TrainingRun implements AutoCloseable {
         config.checkInputSize(imageSide, imageSide);
         Device[] devices = DeviceOption.parse(options.devices());
         // read and matched before the folder exists: a bad --init file is bad input, nothing written
-        InitialWeights initial = resume || options.init() == null ? null : InitialWeights.plan(options.init(), config);
+        InitialWeights initial = resume || options.init() == null ? null : InitialWeights.plan(options.init(), config,
+                train.synset());
         folder = resume ? RunFolder.existing(dir) : RunFolder.create(dir);
         // a resumed run keeps its settings file as it is unless --epochs changed it
         if (!resume || !options.equals(TrainOptions.load(folder.options()))) {

@@ -29,6 +29,8 @@ class InitialWeightsTest {
     /** What torchvision's resnet18 for ImageNet looks like: RGB, 1000 classes. */
     static final ResNetConfig IMAGENET18 = new ResNetConfig(18, 1000, 3, Stem.IMAGENET, Shortcut.B);
 
+    static final List<String> TEN = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+
     @TempDir static Path tmp;
     static Path weights;
     static Map<String, Named> formula;
@@ -91,7 +93,8 @@ class InitialWeightsTest {
             // the run folder, once exported, is itself an --init source: every tensor, exactly
             run.export("test");
             ResNetConfig gray10 = new ResNetConfig(18, 10, 1, Stem.IMAGENET, Shortcut.B);
-            InitialWeights fromFolder = InitialWeights.plan(tmp.resolve("frozen"), gray10);
+            List<String> classes = Files.readAllLines(tmp.resolve("frozen/synset.txt"));
+            InitialWeights fromFolder = InitialWeights.plan(tmp.resolve("frozen"), gray10, classes);
             assertTrue(fromFolder.report().get(0).endsWith("loaded 102 of 102 tensors"), fromFolder.report().toString());
             try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
                 ai.djl.nn.Block block = io.github.djlresnet.model.ResNet.build(gray10);
@@ -102,6 +105,13 @@ class InitialWeightsTest {
                             block.getParameters().get(t.djlPath()).getArray().toFloatArray(), t.torchName());
                 }
             }
+            // the same shapes for other classes: the head starts fresh
+            List<String> others = new java.util.ArrayList<>(classes);
+            java.util.Collections.reverse(others);
+            List<String> report = InitialWeights.plan(tmp.resolve("frozen"), gray10, others).report();
+            assertTrue(report.get(0).endsWith("loaded 100 of 102 tensors"), report.toString());
+            assertEquals("new (this run's own initialization): 2 tensors: fc.weight [10, 512], fc.bias [10] (the head:"
+                    + " the source's classes are others, T-shirt/top, Trouser, Pullover, Dress, ...)", report.get(1));
         }
         List<String> props = Files.readAllLines(tmp.resolve("frozen/run.properties"));
         assertTrue(props.contains("freeze=2"), props.toString());
@@ -111,14 +121,15 @@ class InitialWeightsTest {
     @Test
     void reportSaysWhatLoadedAndWhatIsNew() {
         ResNetConfig gray10 = new ResNetConfig(18, 10, 1, Stem.IMAGENET, Shortcut.B);
-        List<String> report = InitialWeights.plan(weights, gray10).report();
+        List<String> report = InitialWeights.plan(weights, gray10, TEN).report();
         assertTrue(report.get(0).endsWith("loaded 100 of 102 tensors (conv1.weight: RGB filters summed over channels"
                 + " for 1-channel input)"), report.get(0));
         assertEquals("new (this run's own initialization): 2 tensors: fc.weight [10, 512], fc.bias [10]", report.get(1));
         assertTrue(report.get(2).endsWith("2 tensors: fc.weight [1000, 512], fc.bias [1000]"), report.get(2));
 
         // the small stem (3x3) starts fresh, its BatchNorm with it
-        List<String> small = InitialWeights.plan(weights, new ResNetConfig(18, 10, 1, Stem.SMALL, Shortcut.B)).report();
+        List<String> small = InitialWeights.plan(weights, new ResNetConfig(18, 10, 1, Stem.SMALL, Shortcut.B), TEN)
+                .report();
         assertTrue(small.get(0).endsWith("loaded 95 of 102 tensors"), small.get(0));
         assertTrue(small.get(1).contains("7 tensors: conv1.weight [64, 1, 3, 3], bn1.weight [64], bn1.bias [64], bn1.running_mean [64], ..."),
                 small.get(1));
