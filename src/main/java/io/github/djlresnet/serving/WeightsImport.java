@@ -161,13 +161,13 @@ public final class WeightsImport {
         }
         String what = source.origin() + " does not fit " + ArchitectureCheck.describe(config) + ": ";
         if (!missing.isEmpty()) {
-            throw new IllegalArgumentException(what + missing.size() + " tensors missing: " + first(missing));
+            throw new IllegalArgumentException(what + count(missing.size(), "tensor") + " missing: " + first(missing));
         }
         if (!misShaped.isEmpty()) {
-            throw new IllegalArgumentException(what + misShaped.size() + " tensors mis-shaped: " + first(misShaped));
+            throw new IllegalArgumentException(what + count(misShaped.size(), "tensor") + " mis-shaped: " + first(misShaped));
         }
         if (!unexpected.isEmpty()) {
-            throw new IllegalArgumentException(what + unexpected.size() + " unexpected tensors: "
+            throw new IllegalArgumentException(what + count(unexpected.size(), "unexpected tensor") + ": "
                     + first(new ArrayList<>(unexpected)));
         }
         if (!notFloat.isEmpty()) {
@@ -241,6 +241,10 @@ public final class WeightsImport {
             throw new IllegalArgumentException(file + ": metadata " + SafeTensorsExport.META_IMAGE_SIZE
                     + " is not an integer: '" + text + "'");
         }
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     private static String first(List<String> items) {

@@ -215,7 +215,7 @@ class InteropCommandsTest {
         List<Named> shaped = new ArrayList<>(good);
         shaped.set(shaped.size() - 1, new Named("fc.bias", new long[] {11}, new float[11], "F32"));
         Path fs = InteropFormula.write(tmp.resolve("shape.safetensors"), shaped);
-        assertBadInput("1 tensors mis-shaped: fc.bias is [11] not [10]",
+        assertBadInput("1 tensor mis-shaped: fc.bias is [11] not [10]",
                 "import", "--weights", fs.toString(), "--output", out.toString());
 
         List<Named> ints = new ArrayList<>(good);
