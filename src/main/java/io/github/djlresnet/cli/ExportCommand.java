@@ -36,8 +36,17 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace the output folder if it holds a model already.")
     boolean overwrite;
 
+    @Option(names = "--format", defaultValue = "djl", paramLabel = "djl|safetensors",
+            description = "djl: a DJL model folder; safetensors: model.safetensors with torchvision's names,"
+                    + " synset.txt and a README with the PyTorch lines, from --run or any model folder"
+                    + " (its exported model; shortcut B only) (default: ${DEFAULT-VALUE}).")
+    String format;
+
     @Override
     public Integer call() {
+        if (!format.equals("djl")) {
+            return SafeTensorsExportCall.call(spec, format, run, output, overwrite);
+        }
         RunExport.Result done = RunExport.exportTo(run, checkpoint, output, overwrite, "djl-resnet "
                 + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         spec.commandLine().getOut().printf("exported %s checkpoint (epoch %d%s) of %s to %s%n",

@@ -138,6 +138,15 @@ final class TrainCommand implements Callable<Integer> {
             description = "Run folder to create (default: models/<dataset>-resnet<depth>-<time>).")
     Path output;
 
+    @Option(names = "--init", paramLabel = "FILE|DIR",
+            description = "Start from these weights: a torchvision-named .safetensors file or a model folder."
+                    + " Tensors whose name and shape match load; the rest (e.g. a head for other classes) start fresh.")
+    Path init;
+
+    @Option(names = "--freeze", paramLabel = "K", defaultValue = "0",
+            description = "With --init: keep the stem and the first K stages (0-4) fixed (default: ${DEFAULT-VALUE}).")
+    int freeze;
+
     @Option(names = "--resume", paramLabel = "RUN",
             description = "Continue the run in this folder from its last checkpoint (an epoch's end or inside one), with its settings (only --epochs and the checkpoint options may change).")
     Path resume;
@@ -147,7 +156,7 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainOptions(dataset, dataDir, depth, shortcut,
                 stem, imageSize, epochs, batchSize, optimizer, lr, momentum,
                 weightDecay, lrSchedule, warmupEpochs, seed, limit,
-                valSplit, !noAugment, randomErasing, devices, workers, trackTest);
+                valSplit, !noAugment, randomErasing, devices, workers, trackTest).withInit(init, freeze);
     }
 
     @Override

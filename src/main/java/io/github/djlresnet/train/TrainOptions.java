@@ -39,9 +39,26 @@ public record TrainOptions(
         double randomErasing,
         String devices,
         int workers,
-        boolean trackTest) {
+        boolean trackTest,
+        Path init,
+        int freeze) {
+
+    /** Stages a run can freeze after the stem: 1-4. */
+    public static final int STAGES = 4;
+
+    /** A run from its own initialization (no --init, nothing frozen). */
+    public TrainOptions(String dataset, Path dataDir, int depth, Shortcut shortcut, Stem stem, int imageSize,
+            int epochs, int batchSize, String optimizer, float lr, float momentum, float weightDecay,
+            LrSchedule.Kind lrSchedule, double warmupEpochs, long seed, int limit, double valSplit, boolean augment,
+            double randomErasing, String devices, int workers, boolean trackTest) {
+        this(dataset, dataDir, depth, shortcut, stem, imageSize, epochs, batchSize, optimizer, lr, momentum,
+                weightDecay, lrSchedule, warmupEpochs, seed, limit, valSplit, augment, randomErasing, devices,
+                workers, trackTest, null, 0);
+    }
 
     public TrainOptions {
+        check(freeze >= 0 && freeze <= STAGES, "--freeze must be 0 to " + STAGES + " stages, got " + freeze);
+        check(freeze == 0 || init != null, "--freeze keeps loaded weights fixed, so it needs --init");
         check(epochs >= 1, "--epochs must be at least 1, got " + epochs);
         check(batchSize >= 1, "--batch-size must be at least 1, got " + batchSize);
         check(lr > 0 && Float.isFinite(lr), "--lr must be a positive number, got " + lr);
@@ -86,7 +103,14 @@ public record TrainOptions(
     public TrainOptions withEpochs(int newEpochs) {
         return new TrainOptions(dataset, dataDir, depth, shortcut, stem, imageSize, newEpochs,
                 batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs, seed,
-                limit, valSplit, augment, randomErasing, devices, workers, trackTest);
+                limit, valSplit, augment, randomErasing, devices, workers, trackTest, init, freeze);
+    }
+
+    /** The same settings starting from {@code newInit}'s weights (null: none), with {@code stages} frozen. */
+    public TrainOptions withInit(Path newInit, int stages) {
+        return new TrainOptions(dataset, dataDir, depth, shortcut, stem, imageSize, epochs,
+                batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs, seed,
+                limit, valSplit, augment, randomErasing, devices, workers, trackTest, newInit, stages);
     }
 
     public void save(Path file) throws IOException {
@@ -115,6 +139,10 @@ public record TrainOptions(
         p.setProperty("devices", devices);
         p.setProperty("workers", String.valueOf(workers));
         p.setProperty("trackTest", String.valueOf(trackTest));
+        if (init != null) {
+            p.setProperty("init", init.toAbsolutePath().toString());
+        }
+        p.setProperty("freeze", String.valueOf(freeze));
         DurableFiles.write(file, (OutputStream out) -> p.store(out, "djl-resnet training run"));
     }
 
@@ -147,7 +175,10 @@ public record TrainOptions(
                     p.getProperty("devices"),
                     Integer.parseInt(p.getProperty("workers")),
                     // absent in runs made before the option existed
-                    Boolean.parseBoolean(p.getProperty("trackTest", "false")));
+                    Boolean.parseBoolean(p.getProperty("trackTest", "false")))
+                    // absent in runs made before --init existed
+                    .withInit(p.getProperty("init") == null ? null : Path.of(p.getProperty("init")),
+                            Integer.parseInt(p.getProperty("freeze", "0")));
         } catch (IOException | RuntimeException e) {
             throw new InvalidInputException(
                     file + " is not a readable run settings file: " + e.getMessage());

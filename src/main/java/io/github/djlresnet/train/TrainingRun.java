@@ -87,6 +87,9 @@ public final class TrainingRun implements AutoCloseable {
             throw new InvalidInputException("--devices " + options.devices() + ": training on more than one"
                     + " device is not supported yet; use one GPU (--devices 1) or the CPU");
         }
+        // read and matched before the folder exists: a bad --init file is bad input, nothing written
+        InitialWeights initial = resume || options.init() == null ? null : InitialWeights.plan(options.init(), config,
+                train.synset());
         ModelSpec spec = new ModelSpec(config, imageSide, data.normalization(), train.synset());
         folder = resume ? RunFolder.existing(dir) : RunFolder.create(dir);
         // a resumed run keeps its settings file as it is unless --epochs changed it
@@ -126,6 +129,18 @@ public final class TrainingRun implements AutoCloseable {
         } else {
             state = new Checkpoint.State(0, Double.NaN, 0);
             metrics = new MetricsLog(folder.metrics());
+            if (initial != null) {
+                // initialized here so that the trainer keeps the loaded values, as with a checkpoint
+                model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32,
+                        new Shape(1, train.channels(), imageSide, imageSide));
+                initial.apply(model.getBlock());
+                initial.report().forEach(LOG::info);
+            }
+        }
+        int frozen = InitialWeights.freeze(model.getBlock(), config, options.freeze());
+        if (frozen > 0) {
+            LOG.info("frozen: the stem and stages 1-{} ({} parameter arrays; their BatchNorm running statistics"
+                    + " still update)", options.freeze(), frozen);
         }
         trainer = model.newTrainer(trainingConfig);
         trainer.initialize(new Shape(1, train.channels(), imageSide, imageSide));
