@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "djl-resnet 0.1.0 (DJL 0.36.0, LibTorch 2.7.1)",
         description = "Define, train, evaluate, export and benchmark ResNet-18/34 with DJL on LibTorch.",
-        subcommands = {TrainCommand.class, ExportCommand.class, SummaryCommand.class, BenchmarkCommand.class, PredictCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, ExportCommand.class, SummaryCommand.class, BenchmarkCommand.class, PredictCommand.class, EvaluateCommand.class, ScoreCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input (options, files, data). */
