@@ -61,6 +61,22 @@ public final class ScoreJob {
     private static final List<String> QUIET_LOGGERS = List.of("org.apache.spark", "org.apache.hadoop",
             "org.sparkproject", "org.apache.parquet", "org.apache.orc", "io.netty", "org.apache.hadoop.util.NativeCodeLoader");
 
+    private static final String OPEN_COST = "spark.sql.files.openCostInBytes";
+
+    /**
+     * What a file costs in Spark's packing of files into partitions, in bytes (its default: 4 MB,
+     * which put 32 small images in a task, so that per-task costs, a Parquet file each, dominated).
+     * Images cost their scoring, so partitions are sized by count: with 64 KB and
+     * {@value #PARTITIONS_PER_CORE} partitions per core ({@code spark.sql.files.minPartitionNum}),
+     * 10,000 28x28 PNGs make 8 partitions in {@code local[2]}; a partition still ends at 128 MB
+     * ({@code spark.sql.files.maxPartitionBytes}), 2,000 such images. Both settings can be overridden.
+     */
+    static final long IMAGE_OPEN_COST = 64 * 1024;
+
+    static final int PARTITIONS_PER_CORE = 4;
+
+    private static final String MIN_PARTITIONS = "spark.sql.files.minPartitionNum";
+
     private static final String LOG4J_CONTEXT_FACTORY = "log4j2.loggerContextFactory";
 
     /**
@@ -156,6 +172,10 @@ public final class ScoreJob {
         List<String> synset = readSynset(model.getModelPath());
 
         SparkSession spark = session(o.master());
+        if (!spark.conf().contains(MIN_PARTITIONS)) {
+            // a few partitions per core, so that no core idles while the last one runs
+            spark.conf().set(MIN_PARTITIONS, PARTITIONS_PER_CORE * spark.sparkContext().defaultParallelism());
+        }
         try {
             Dataset<Row> files;
             try {
@@ -170,11 +190,13 @@ public final class ScoreJob {
                 }
                 throw e;
             }
-            if (files.isEmpty()) {
+            // the file index listed them already: no Spark job needed to know
+            int count = files.inputFiles().length;
+            if (count == 0) {
                 throw new IllegalArgumentException("no images (" + IMAGE_GLOB + ") under --input " + o.input());
             }
             int partitions = files.javaRDD().getNumPartitions();
-            LOG.info("scoring the images under {} in {} partitions on {} with {}", o.input(), partitions,
+            LOG.info("scoring {} files under {} in {} partitions on {} with {}", count, o.input(), partitions,
                     spark.sparkContext().master(), modelLocation);
             long start = System.nanoTime();
             Path predictions = output.resolve(PREDICTIONS);
@@ -291,6 +313,9 @@ public final class ScoreJob {
         SparkSession.Builder builder = SparkSession.builder().appName("djl-resnet score");
         String chosen = master != null ? master : System.getProperty("spark.master", DEFAULT_MASTER);
         builder.master(chosen);
+        // Spark packs small files into a partition as if opening each cost reading 4 MB: 32 images
+        // a task, so that per-task costs (a Parquet file each) dominate; images cost their scoring
+        builder.config(OPEN_COST, System.getProperty(OPEN_COST, String.valueOf(IMAGE_OPEN_COST)));
         if (chosen.startsWith("local")) {
             // its warning that the host name resolves to 127.0.0.1 does not matter on one machine
             quiet("org.apache.spark.util.Utils", "ERROR");

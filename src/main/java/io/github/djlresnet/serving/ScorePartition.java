@@ -5,6 +5,7 @@ import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
 import ai.djl.translate.TranslateException;
+import io.github.djlresnet.runtime.NoGrad;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -28,7 +29,8 @@ import scala.collection.JavaConverters;
 
 /**
  * Scores one partition of {@code binaryFile} rows (path, content) inside a Spark task: decodes each
- * file, classifies the images in batches with the JVM's shared {@link ScoreModel}, and returns one
+ * file, classifies the images in batches with the JVM's shared {@link ScoreModel} (autograd off,
+ * as {@code evaluate} runs), and returns one
  * row per file: its {@link #SCHEMA}. A file that does not decode is a row with an error, not a
  * failed task. Logs one progress line per partition.
  */
@@ -96,7 +98,8 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         List<Image> images = new ArrayList<>(batchSize);
         int scored = 0;
         int failed = 0;
-        try (Predictor<Image, Classifications> predictor = ScoreModel.get(model, threads).newPredictor()) {
+        try (Predictor<Image, Classifications> predictor = ScoreModel.get(model, threads).newPredictor();
+                NoGrad noGrad = new NoGrad()) {
             while (files.hasNext()) {
                 Row file = files.next();
                 String path = file.getString(0);
