@@ -29,8 +29,8 @@ final class ScoreCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--model", required = true, paramLabel = "DIR|ZIP",
-            description = "Exported model folder or .zip, readable on every executor (shared storage, or shipped"
-                    + " with spark-submit --files/--archives).")
+            description = "Exported model folder or .zip, readable on every executor (shared storage, or a .zip"
+                    + " shipped with spark-submit --files).")
     Path model;
 
     @Option(names = "--input", required = true, paramLabel = "PATH", description = "Folder or file of images, or a Hadoop URI (hdfs://...).")
