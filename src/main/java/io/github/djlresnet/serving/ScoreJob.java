@@ -172,11 +172,11 @@ public final class ScoreJob {
         List<String> synset = readSynset(model.getModelPath());
 
         SparkSession spark = session(o.master());
-        if (!spark.conf().contains(MIN_PARTITIONS)) {
-            // a few partitions per core, so that no core idles while the last one runs
-            spark.conf().set(MIN_PARTITIONS, PARTITIONS_PER_CORE * spark.sparkContext().defaultParallelism());
-        }
         try {
+            if (!spark.conf().contains(MIN_PARTITIONS)) {
+                // a few partitions per core, so that no core idles while the last one runs
+                spark.conf().set(MIN_PARTITIONS, PARTITIONS_PER_CORE * spark.sparkContext().defaultParallelism());
+            }
             Dataset<Row> files;
             try {
                 files = spark.read().format("binaryFile")
