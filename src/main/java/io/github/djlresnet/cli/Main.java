@@ -14,7 +14,7 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         version = "djl-resnet 0.1.0 (DJL 0.36.0, LibTorch 2.7.1)",
         description = "Define, train, evaluate, export and benchmark ResNet-18/34 with DJL on LibTorch.",
-        subcommands = {TrainCommand.class, ExportCommand.class, ImportCommand.class, SummaryCommand.class, BenchmarkCommand.class, PredictCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, ExportCommand.class, ImportCommand.class, SummaryCommand.class, BenchmarkCommand.class, PredictCommand.class, EvaluateCommand.class, ScoreCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input (options, files, data). */
@@ -45,12 +45,13 @@ public final class Main implements Runnable {
     }
 
     /**
-     * The commands that restart in a child JVM with tcmalloc (or one glibc arena), where it was
-     * measured to pay: training and benchmarks, whose 224 px steps ran at 0.64x with glibc's
-     * defaults (bench/RESULTS.md, changes 6 and 7). The other commands are short or light, and a
-     * second JVM would only add its start-up time (README, "Memory allocator").
+     * The commands that restart in a child JVM: training and benchmarks, for tcmalloc (or one glibc
+     * arena), where it was measured to pay: their 224 px steps ran at 0.64x with glibc's defaults
+     * (bench/RESULTS.md, changes 6 and 7); and score, which needs Spark's --add-opens list on Java 17.
+     * The other commands are short or light, and a second JVM would only add its start-up time
+     * (README, "Memory allocator").
      */
-    static final Set<String> RELAUNCHED = Set.of("train", "benchmark");
+    static final Set<String> RELAUNCHED = Set.of("train", "benchmark", "score");
 
     public static void main(String[] args) {
         boolean helpOnly = args.length == 0

@@ -181,6 +181,8 @@ public final class AllocatorRelaunch {
                 command.add(option);
             }
         }
+        // Spark's --add-opens list for `score` (Java 17), unless this JVM was started with it
+        SparkModuleOptions.forCommand(args).stream().filter(o -> !jvmOptions.contains(o)).forEach(command::add);
         for (String key : System.getProperties().stringPropertyNames()) {
             String option = "-D" + key + "=" + System.getProperty(key);
             if (PASSED_PROPERTY_PREFIXES.stream().anyMatch(key::startsWith) && !jvmOptions.contains(option)) {
