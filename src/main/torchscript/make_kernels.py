@@ -35,6 +35,16 @@ class ConvKernel(torch.nn.Module):
         padding = int(cfg[1])
         if int(cfg[3]) == 1:
             x = x.contiguous(memory_format=torch.channels_last)
+            if w.size(2) == 1 and w.size(3) == 1 and padding == 0 and int(cfg[2]) == 0:
+                # LibTorch 2.7.1's fp32 channels-last 1x1 convolution returned wrong values here
+                # for 256 -> 512 channels at 2x2 to 7x7 maps (ResNet's stage-4 projection; 8 and 64
+                # input channels were right; bf16 was right; found by ChannelsLastNetworkTest).
+                # A 1x1 convolution is a matrix product over channels: on a channels-last x that
+                # is one GEMM on its (N*H*W, C) rows, and the result is channels-last again.
+                if stride > 1:
+                    x = x[:, :, ::stride, ::stride]
+                y = torch.matmul(x.permute(0, 2, 3, 1), w.flatten(1).t())
+                return y.permute(0, 3, 1, 2)
         if int(cfg[2]) == 1:
             y = torch.conv2d(x.to(torch.bfloat16), w.to(torch.bfloat16), None,
                              [stride, stride], [padding, padding])
@@ -52,6 +62,9 @@ def main():
     ref = torch.conv2d(x, w, None, 2, 1)
     got = module(x, w, torch.tensor([2, 1, 0, 1]))
     assert torch.allclose(ref, got, atol=1e-5), "fp32 channels-last path differs"
+    w1 = torch.randn(6, 3, 1, 1)
+    got = module(x, w1, torch.tensor([2, 0, 0, 1]))
+    assert torch.allclose(torch.conv2d(x, w1, None, 2, 0), got, atol=1e-5), "1x1 channels-last path differs"
     got = module(x, w, torch.tensor([2, 1, 1, 0]))
     assert (got - ref).abs().max() < 0.05 * ref.abs().max(), "bf16 path differs"
     module.save(out)

@@ -88,6 +88,38 @@ class TorchScriptConvKernelTest {
             assertTrue(relativeMax(cl.weightGrad(), plain.weightGrad()) < 1e-5, "weight gradient");
             assertTrue(relativeMax(cl.inputGrad(), plain.inputGrad()) < 1e-5, "input gradient");
         }
+        // the small stem: one input channel (NCHW and channels-last strides nearly coincide)
+        Result plain1 = run(null, 1, 1, new Shape(4, 1, 28, 28), new Shape(64, 1, 3, 3));
+        Result cl1 = run(new TorchScriptConvKernel(false, true), 1, 1, new Shape(4, 1, 28, 28),
+                new Shape(64, 1, 3, 3));
+        assertTrue(relativeMax(cl1.out(), plain1.out()) < 1e-5, "1-channel output");
+        assertTrue(relativeMax(cl1.weightGrad(), plain1.weightGrad()) < 1e-5, "1-channel weight gradient "
+                + relativeMax(cl1.weightGrad(), plain1.weightGrad()));
+        // ResNet's 3x3 convolutions at the small stem's sizes: {in, out, side, stride}
+        for (int[] c : new int[][] {{256, 256, 7, 1}, {128, 256, 7, 2}, {512, 512, 4, 1}, {256, 512, 7, 2}, {64, 64, 28, 1}, {128, 128, 14, 1}}) {
+            Shape x = new Shape(4, c[0], c[2], c[2]);
+            Shape w = new Shape(c[1], c[0], 3, 3);
+            Result plain = run(null, c[3], 1, x, w);
+            Result cl = run(new TorchScriptConvKernel(false, true), c[3], 1, x, w);
+            String what = "3x3 " + java.util.Arrays.toString(c) + ": ";
+            assertTrue(relativeMax(cl.out(), plain.out()) < 1e-5, what + "output");
+            assertTrue(relativeMax(cl.weightGrad(), plain.weightGrad()) < 1e-5, what + "weight gradient");
+            assertTrue(relativeMax(cl.inputGrad(), plain.inputGrad()) < 1e-5, what + "input gradient");
+        }
+        // ResNet's stage-4 projection (256 -> 512, 1x1, stride 2) on small maps, and the same at
+        // stride 1: LibTorch 2.7.1's own channels-last 1x1 convolution got these wrong here
+        for (int side : new int[] {2, 4, 7, 14}) {
+            for (int stride : new int[] {1, 2}) {
+                Shape x = new Shape(4, 256, side, side);
+                Shape w = new Shape(512, 256, 1, 1);
+                Result plain = run(null, stride, 0, x, w);
+                Result cl = run(new TorchScriptConvKernel(false, true), stride, 0, x, w);
+                String what = "1x1/" + stride + " at " + side + "x" + side + ": ";
+                assertTrue(relativeMax(cl.out(), plain.out()) < 1e-5, what + "output");
+                assertTrue(relativeMax(cl.weightGrad(), plain.weightGrad()) < 1e-5, what + "weight gradient");
+                assertTrue(relativeMax(cl.inputGrad(), plain.inputGrad()) < 1e-5, what + "input gradient");
+            }
+        }
     }
 
     /**
