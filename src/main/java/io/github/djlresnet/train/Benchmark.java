@@ -20,6 +20,7 @@ import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.runtime.BatchStager;
 import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.runtime.NoGrad;
+import io.github.djlresnet.runtime.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,14 +69,16 @@ public final class Benchmark {
 
     /** One measurement; printed as one JSON line. */
     public record Result(String workload, String mode, String data, int batch, double imagesPerSec,
-            int steps, double seconds, int threads, double peakRssMib) {
+            int steps, double seconds, int threads, double peakRssMib, String precision,
+            boolean channelsLast) {
 
         public String toJson() {
             return String.format(Locale.ROOT,
                     "{\"impl\":\"djl\",\"workload\":\"%s\",\"mode\":\"%s\",\"data\":\"%s\",\"batch\":%d,"
                             + "\"images_per_sec\":%.2f,\"steps\":%d,\"seconds\":%.3f,\"threads\":%d,"
-                            + "\"peak_rss_mib\":%.1f}",
-                    workload, mode, data, batch, imagesPerSec, steps, seconds, threads, peakRssMib);
+                            + "\"peak_rss_mib\":%.1f,\"precision\":\"%s\",\"channels_last\":%b}",
+                    workload, mode, data, batch, imagesPerSec, steps, seconds, threads, peakRssMib,
+                    precision, channelsLast);
         }
     }
 
@@ -85,6 +88,8 @@ public final class Benchmark {
     private final boolean realData;
     private final int workers;
     private Path profileTrace;
+    private Precision precision = Precision.FP32;
+    private boolean channelsLast;
 
     /**
      * @param workload the input size and batch
@@ -112,6 +117,13 @@ public final class Benchmark {
         return this;
     }
 
+    /** Convolutions in this precision and layout (default fp32, DJL's own Conv2d). */
+    public Benchmark withPrecision(Precision newPrecision, boolean newChannelsLast) {
+        this.precision = newPrecision;
+        this.channelsLast = newChannelsLast;
+        return this;
+    }
+
     /**
      * Runs {@code warmup} untimed steps, then timed steps until both {@code minSteps} steps and
      * {@code seconds} seconds have passed. {@code onStep} sees every timed step's index (for RSS
@@ -122,7 +134,7 @@ public final class Benchmark {
         Engine.getInstance().setRandomSeed(1);
         ResNetConfig config = ResNetConfig.resnet34(10, workload.channels);
         try (Model model = Model.newInstance("bench", Device.cpu(), "PyTorch")) {
-            model.setBlock(ResNet.build(config));
+            model.setBlock(ResNet.build(config, precision.kernel(channelsLast)));
             MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);
             try (Trainer trainer = model.newTrainer(
                     TrainerSetup.config(sgd, new Device[] {Device.cpu()}, 10))) {
@@ -147,7 +159,7 @@ public final class Benchmark {
                 return new Result(workload.toString(), train ? "train" : "infer",
                         realData ? "real" : "synthetic", workload.batch,
                         steps * workload.batch / elapsed, steps, elapsed,
-                        EngineSetup.threads(), peakRssMib());
+                        EngineSetup.threads(), peakRssMib(), precision.toString(), channelsLast);
             }
         }
     }

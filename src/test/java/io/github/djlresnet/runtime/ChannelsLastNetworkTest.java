@@ -136,7 +136,13 @@ class ChannelsLastNetworkTest {
         }
     }
 
-    /** bf16 through the whole network: close, not equal (the per-conv bound is in TorchScriptConvKernelTest). */
+    /**
+     * bf16 through the whole network: logits and the last layer's gradient close to fp32's, not
+     * equal (the per-convolution bound is in TorchScriptConvKernelTest). Deeper gradients of a
+     * freshly initialized network are not compared element by element: through BatchNorm they
+     * differ from fp32's by 30-70% of their largest value, in PyTorch too (torch 1.13, the same
+     * ResNet-18 with bf16 convolutions, batch 4 and 32: median 34%, largest 74%).
+     */
     @Test
     void bf16NetworkStaysCloseToFp32() throws Exception {
         Shape input = new Shape(4, 1, 28, 28);
