@@ -126,7 +126,8 @@ final class TrainCommand implements Callable<Integer> {
     Precision precision;
 
     @Option(names = "--channels-last",
-            description = "Run the convolutions on channels-last (NHWC) activations; same results.")
+            description = "Run the convolutions on channels-last (NHWC) activations: the same results up to"
+                    + " rounding; not available with --stem small yet.")
     boolean channelsLast;
 
     @Option(names = "--devices", defaultValue = "cpu", paramLabel = "cpu|gpu|N",
