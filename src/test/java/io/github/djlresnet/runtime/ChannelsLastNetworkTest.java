@@ -1,5 +1,6 @@
 package io.github.djlresnet.runtime;
 
+import static io.github.djlresnet.runtime.TorchScriptConvKernelTest.relativeMax;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,9 +46,7 @@ class ChannelsLastNetworkTest {
 
     private static Pass pass(ConvKernel kernel, byte[] params, Shape input) throws Exception {
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            ResNetConfig config = new ResNetConfig(18, 10, input.get(1) == 1 ? 1 : 3,
-                    input.get(2) < 64 ? Stem.SMALL : Stem.IMAGENET, Shortcut.B);
-            Block net = ResNet.build(config, kernel);
+            Block net = ResNet.build(config(input), kernel);
             net.initialize(m, DataType.FLOAT32, input);
             net.loadParameters(m, new DataInputStream(new ByteArrayInputStream(params)));
             for (Pair<String, Parameter> p : net.getParameters()) {
@@ -73,29 +72,21 @@ class ChannelsLastNetworkTest {
         }
     }
 
+    /** ResNet-18, 10 classes: the small stem for 28 px grayscale, the ImageNet stem otherwise. */
+    private static ResNetConfig config(Shape input) {
+        return new ResNetConfig(18, 10, (int) input.get(1),
+                input.get(2) < 64 ? Stem.SMALL : Stem.IMAGENET, Shortcut.B);
+    }
+
     private static byte[] initialParameters(Shape input) throws Exception {
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
             m.getEngine().setRandomSeed(5);
-            ResNetConfig config = new ResNetConfig(18, 10, input.get(1) == 1 ? 1 : 3,
-                    input.get(2) < 64 ? Stem.SMALL : Stem.IMAGENET, Shortcut.B);
-            Block net = ResNet.build(config);
+            Block net = ResNet.build(config(input));
             net.initialize(m, DataType.FLOAT32, input);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             net.saveParameters(new DataOutputStream(bytes));
             return bytes.toByteArray();
         }
-    }
-
-    /** Largest |got - expected| over the largest |expected|. */
-    private static double relativeMax(float[] got, float[] expected) {
-        assertEquals(expected.length, got.length);
-        double diff = 0;
-        double max = 0;
-        for (int i = 0; i < got.length; i++) {
-            diff = Math.max(diff, Math.abs(got[i] - expected[i]));
-            max = Math.max(max, Math.abs(expected[i]));
-        }
-        return diff / max;
     }
 
     /**

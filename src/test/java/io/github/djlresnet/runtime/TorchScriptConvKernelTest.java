@@ -65,7 +65,7 @@ class TorchScriptConvKernelTest {
     }
 
     /** Largest |got - expected| over the largest |expected|. */
-    private static double relativeMax(float[] got, float[] expected) {
+    static double relativeMax(float[] got, float[] expected) {
         assertEquals(expected.length, got.length);
         double diff = 0;
         double max = 0;

@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.runtime.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,7 +70,7 @@ class MixedPrecisionRunTest {
         EpochStats uninterrupted;
         try (TrainingRun run = TrainingRun.start(bf16(2), tmp.resolve("straight"))) {
             uninterrupted = run.run();
-            straight = parameters(run);
+            straight = TrainingRunTest.parameters(run);
         }
         Path dir = tmp.resolve("stopped");
         try (TrainingRun run = TrainingRun.start(bf16(2), dir)) {
@@ -84,7 +81,7 @@ class MixedPrecisionRunTest {
                     "the resumed run keeps bf16");
             EpochStats finished = resumed.run();
             assertEquals(uninterrupted.trainLoss(), finished.trainLoss(), 1e-4);
-            Map<String, float[]> after = parameters(resumed);
+            Map<String, float[]> after = TrainingRunTest.parameters(resumed);
             assertEquals(straight.keySet(), after.keySet());
             straight.forEach((k, v) -> {
                 float[] r = after.get(k);
@@ -109,14 +106,6 @@ class MixedPrecisionRunTest {
         TrainOptions cl = TrainingRunTest.small(1, 0.05f).withPrecision(Precision.BF16, true);
         cl.save(file);
         assertEquals(cl, TrainOptions.load(file));
-    }
-
-    private static Map<String, float[]> parameters(TrainingRun run) {
-        Map<String, float[]> map = new LinkedHashMap<>();
-        for (Pair<String, Parameter> p : run.model().getBlock().getParameters()) {
-            map.put(p.getKey(), p.getValue().getArray().toFloatArray());
-        }
-        return map;
     }
 
     @Test
