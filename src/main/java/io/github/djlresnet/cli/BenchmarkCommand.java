@@ -1,5 +1,6 @@
 package io.github.djlresnet.cli;
 
+import io.github.djlresnet.runtime.Precision;
 import io.github.djlresnet.train.Benchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,13 @@ final class BenchmarkCommand implements Callable<Integer> {
             description = "Threads preparing batches for --data real (default: ${DEFAULT-VALUE}).")
     int workers;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
+            description = "Convolution arithmetic; bf16 keeps fp32 master weights, BatchNorm and loss (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
+    @Option(names = "--channels-last", description = "Run the convolutions on channels-last (NHWC) activations.")
+    boolean channelsLast;
+
     @Option(names = "--rss-every", defaultValue = "0", paramLabel = "K",
             description = "Also print the resident memory every K steps to stderr (leak check).")
     int rssEvery;
@@ -96,6 +104,7 @@ final class BenchmarkCommand implements Callable<Integer> {
                 : (w == Benchmark.Workload.W224 || w == Benchmark.Workload.S28G ? 3 : 5);
         Benchmark.Result result = new Benchmark(w, mode == Mode.TRAIN, data == Data.REAL, workers)
                 .profileTo(profile)
+                .withPrecision(precision, channelsLast)
                 .run(
                 warm, steps, seconds,
                 step -> {

@@ -2,6 +2,7 @@ package io.github.djlresnet.cli;
 
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
+import io.github.djlresnet.runtime.Precision;
 import io.github.djlresnet.serving.RunExport;
 import io.github.djlresnet.train.CheckpointPolicy;
 import io.github.djlresnet.train.EpochStats;
@@ -118,6 +119,17 @@ final class TrainCommand implements Callable<Integer> {
             description = "Also measure test-set accuracy after every epoch, for time-to-accuracy reports; it is logged and plotted, never used to pick a checkpoint.")
     boolean trackTest;
 
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
+            description = "Convolution arithmetic: bf16 computes the convolutions in bfloat16 on fp32"
+                    + " master weights (BatchNorm, loss, optimizer and saved parameters stay fp32)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
+    @Option(names = "--channels-last",
+            description = "Run the convolutions on channels-last (NHWC) activations: the same results up to"
+                    + " rounding; not available with --stem small yet.")
+    boolean channelsLast;
+
     @Option(names = "--devices", defaultValue = "cpu", paramLabel = "cpu|gpu|N",
             description = "cpu, gpu (all GPUs) or a number of GPUs (default: ${DEFAULT-VALUE}).")
     String devices;
@@ -156,7 +168,8 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainOptions(dataset, dataDir, depth, shortcut,
                 stem, imageSize, epochs, batchSize, optimizer, lr, momentum,
                 weightDecay, lrSchedule, warmupEpochs, seed, limit,
-                valSplit, !noAugment, randomErasing, devices, workers, trackTest).withInit(init, freeze);
+                valSplit, !noAugment, randomErasing, devices, workers, trackTest).withInit(init, freeze)
+                .withPrecision(precision, channelsLast);
     }
 
     @Override

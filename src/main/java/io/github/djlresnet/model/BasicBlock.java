@@ -37,12 +37,21 @@ public final class BasicBlock {
      * @param shortcut the shortcut option (He et al. Table 3)
      */
     public static Block of(int inChannels, int outChannels, int stride, Shortcut shortcut) {
+        return of(inChannels, outChannels, stride, shortcut, null);
+    }
+
+    /**
+     * Builds one block whose convolutions run on {@code convKernel} (null: DJL's own Conv2d). The
+     * parameters are the same either way.
+     */
+    public static Block of(
+            int inChannels, int outChannels, int stride, Shortcut shortcut, ConvKernel convKernel) {
         SequentialBlock residual =
                 new ReleasingSequentialBlock()
-                        .add(conv(outChannels, 3, stride))
+                        .add(conv(outChannels, 3, stride, convKernel))
                         .add(batchNorm())
                         .add(Activation.reluBlock())
-                        .add(conv(outChannels, 3, 1))
+                        .add(conv(outChannels, 3, 1, convKernel))
                         .add(batchNorm());
         boolean shapeChanges = stride != 1 || inChannels != outChannels;
         // the shortcut's output is a new array unless it is the identity (the block's own input)
@@ -53,8 +62,8 @@ public final class BasicBlock {
                                 branches -> addBranches(branches, freshShortcut),
                                 List.of(
                                         residual,
-                                        shortcutBranch(
-                                                inChannels, outChannels, stride, shortcut, shapeChanges))))
+                                        shortcutBranch(inChannels, outChannels, stride,
+                                                shortcut, shapeChanges, convKernel))))
                 .add(Activation.reluBlock());
     }
 
@@ -70,10 +79,12 @@ public final class BasicBlock {
         return new NDList(sum);
     }
 
-    private static Block shortcutBranch(
-            int inChannels, int outChannels, int stride, Shortcut shortcut, boolean shapeChanges) {
+    private static Block shortcutBranch(int inChannels, int outChannels, int stride,
+            Shortcut shortcut, boolean shapeChanges, ConvKernel convKernel) {
         if (shortcut.projects(shapeChanges)) {
-            return new ReleasingSequentialBlock().add(conv(outChannels, 1, stride)).add(batchNorm());
+            return new ReleasingSequentialBlock()
+                    .add(conv(outChannels, 1, stride, convKernel))
+                    .add(batchNorm());
         }
         if (!shapeChanges) {
             return LambdaBlock.singleton(x -> x, "identity");
@@ -103,16 +114,19 @@ public final class BasicBlock {
                 "zeroPadShortcut");
     }
 
-    /** A bias-free convolution (BN follows) with "same" padding and Kaiming-normal (fan_out) init. */
-    static Block conv(int filters, int kernel, int stride) {
-        Conv2d conv =
+    /**
+     * A bias-free convolution (BN follows) with "same" padding and Kaiming-normal (fan_out) init,
+     * computed by DJL's Conv2d, or by {@code convKernel} when it is not null (same parameters).
+     */
+    static Block conv(int filters, int kernel, int stride, ConvKernel convKernel) {
+        Conv2d.Builder builder =
                 Conv2d.builder()
                         .setFilters(filters)
                         .setKernelShape(new Shape(kernel, kernel))
                         .optStride(new Shape(stride, stride))
                         .optPadding(new Shape(kernel / 2, kernel / 2))
-                        .optBias(false)
-                        .build();
+                        .optBias(false);
+        Conv2d conv = convKernel == null ? builder.build() : new KernelConv2d(builder, convKernel);
         conv.setInitializer(kaimingFanOut(), Parameter.Type.WEIGHT);
         return conv;
     }

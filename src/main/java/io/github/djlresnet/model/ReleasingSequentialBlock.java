@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -18,6 +19,20 @@ import ai.djl.util.PairList;
  * eager PyTorch does. Saved parameters are the same as a SequentialBlock's.
  */
 public class ReleasingSequentialBlock extends SequentialBlock {
+
+    /**
+     * Adds a child named as SequentialBlock names it ("01Conv2d", ...), except that a
+     * {@link KernelConv2d} is named as the Conv2d it stands for, so that parameter names do not
+     * depend on how the convolutions are computed.
+     */
+    @Override
+    public SequentialBlock add(Block block) {
+        if (block instanceof KernelConv2d) {
+            addChildBlock(Conv2d.class.getSimpleName(), block);
+            return this;
+        }
+        return super.add(block);
+    }
 
     @Override
     protected NDList forwardInternal(

@@ -31,14 +31,25 @@ public final class ResNet {
     private ResNet() {}
 
     public static SequentialBlock build(ResNetConfig config) {
-        SequentialBlock net = new ReleasingSequentialBlock().add(stem(config.stem()));
+        return build(config, null);
+    }
+
+    /**
+     * The same network with every convolution computed by {@code convKernel} (null: DJL's Conv2d),
+     * e.g. in bfloat16 or channels-last. Block structure and parameter names are those of
+     * {@link #build(ResNetConfig)}, so parameters and checkpoints move freely between the two.
+     */
+    public static SequentialBlock build(ResNetConfig config, ConvKernel convKernel) {
+        SequentialBlock net =
+                new ReleasingSequentialBlock().add(stem(config.stem(), convKernel));
         int in = 64;
         for (int stage = 0; stage < 4; stage++) {
             int out = ResNetConfig.WIDTHS.get(stage);
             int firstStride = stage == 0 ? 1 : 2;
             SequentialBlock blocks = new ReleasingSequentialBlock();
             for (int i = 0; i < config.blocksPerStage().get(stage); i++) {
-                blocks.add(BasicBlock.of(in, out, i == 0 ? firstStride : 1, config.shortcut()));
+                blocks.add(BasicBlock.of(in, out, i == 0 ? firstStride : 1, config.shortcut(),
+                        convKernel));
                 in = out;
             }
             net.add(blocks);
@@ -46,12 +57,12 @@ public final class ResNet {
         return net.add(head(config.classes()));
     }
 
-    private static Block stem(Stem stem) {
+    private static Block stem(Stem stem, ConvKernel convKernel) {
         SequentialBlock block = new ReleasingSequentialBlock();
         if (stem == Stem.IMAGENET) {
-            block.add(BasicBlock.conv(64, 7, 2));
+            block.add(BasicBlock.conv(64, 7, 2, convKernel));
         } else {
-            block.add(BasicBlock.conv(64, 3, 1));
+            block.add(BasicBlock.conv(64, 3, 1, convKernel));
         }
         block.add(BasicBlock.batchNorm()).add(Activation.reluBlock());
         if (stem == Stem.IMAGENET) {

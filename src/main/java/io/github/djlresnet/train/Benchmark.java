@@ -23,6 +23,7 @@ import io.github.djlresnet.model.Stem;
 import io.github.djlresnet.runtime.BatchStager;
 import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.runtime.NoGrad;
+import io.github.djlresnet.runtime.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,15 +81,16 @@ public final class Benchmark {
 
     /** One measurement; printed as one JSON line. {@code params}: trainable parameters. */
     public record Result(String workload, String mode, String data, int batch, double imagesPerSec,
-            int steps, double seconds, int threads, double peakRssMib, long params) {
+            int steps, double seconds, int threads, double peakRssMib, long params, String precision,
+            boolean channelsLast) {
 
         public String toJson() {
             return String.format(Locale.ROOT,
                     "{\"impl\":\"djl\",\"workload\":\"%s\",\"mode\":\"%s\",\"data\":\"%s\",\"batch\":%d,"
                             + "\"images_per_sec\":%.2f,\"steps\":%d,\"seconds\":%.3f,\"threads\":%d,"
-                            + "\"peak_rss_mib\":%.1f,\"params\":%d}",
+                            + "\"peak_rss_mib\":%.1f,\"params\":%d,\"precision\":\"%s\",\"channels_last\":%b}",
                     workload, mode, data, batch, imagesPerSec, steps, seconds, threads, peakRssMib,
-                    params);
+                    params, precision, channelsLast);
         }
     }
 
@@ -98,6 +100,8 @@ public final class Benchmark {
     private final boolean realData;
     private final int workers;
     private Path profileTrace;
+    private Precision precision = Precision.FP32;
+    private boolean channelsLast;
 
     /**
      * @param workload the input size and batch
@@ -126,6 +130,13 @@ public final class Benchmark {
         return this;
     }
 
+    /** Convolutions in this precision and layout (default fp32, DJL's own Conv2d). */
+    public Benchmark withPrecision(Precision newPrecision, boolean newChannelsLast) {
+        this.precision = newPrecision;
+        this.channelsLast = newChannelsLast;
+        return this;
+    }
+
     /**
      * Runs {@code warmup} untimed steps, then timed steps until both {@code minSteps} steps and
      * {@code seconds} seconds have passed. {@code onStep} sees every timed step's index (for RSS
@@ -136,7 +147,7 @@ public final class Benchmark {
         Engine.getInstance().setRandomSeed(1);
         ResNetConfig config = new ResNetConfig(34, 10, workload.channels, workload.stem, Shortcut.B);
         try (Model model = Model.newInstance("bench", Device.cpu(), "PyTorch")) {
-            model.setBlock(ResNet.build(config));
+            model.setBlock(ResNet.build(config, precision.kernel(channelsLast)));
             MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);
             try (Trainer trainer = model.newTrainer(
                     TrainerSetup.config(sgd, new Device[] {Device.cpu()}, 10))) {
@@ -162,7 +173,7 @@ public final class Benchmark {
                         realData ? "real" : "synthetic", workload.batch,
                         steps * workload.batch / elapsed, steps, elapsed,
                         EngineSetup.threads(), peakRssMib(),
-                        ModelSummary.trainableParameters(model.getBlock()));
+                        ModelSummary.trainableParameters(model.getBlock()), precision.toString(), channelsLast);
             }
         }
     }

@@ -112,7 +112,9 @@ public final class TrainingRun implements AutoCloseable {
         Engine.getInstance().setRandomSeed((int) options.seed());
         // parameters live on the training device, where the optimizer updates them
         model = Model.newInstance(folder.name(), devices[0], "PyTorch");
-        model.setBlock(ResNet.build(config));
+        // --precision / --channels-last change how the convolutions compute, not the parameters:
+        // the block has the same parameter names either way (see KernelConv2d)
+        model.setBlock(ResNet.build(config, options.precision().kernel(options.channelsLast())));
         optimizer = options.optimizer().equals("adam")
                 ? new Adam(options.lr(), options.weightDecay())
                 : new MomentumSgd(options.lr(), options.momentum(), options.weightDecay());

@@ -79,6 +79,18 @@ class BenchmarkCommandTest {
     }
 
     @Test
+    void bf16AndChannelsLastRunAndSayWhichTheyAre() {
+        String json = run(0, "benchmark", "--workload", "w28g", "--mode", "train", "--seconds", "0",
+                "--steps", "1", "--warmup", "1", "--precision", "bf16", "--channels-last").strip();
+        assertTrue(json.contains("\"precision\":\"bf16\",\"channels_last\":true"), json);
+        json = run(0, "benchmark", "--workload", "w28g", "--mode", "infer", "--seconds", "0",
+                "--steps", "1", "--warmup", "1", "--precision", "bf16").strip();
+        assertTrue(json.contains("\"precision\":\"bf16\",\"channels_last\":false"), json);
+        String bad = run(2, "benchmark", "--precision", "fp16").toLowerCase(java.util.Locale.ROOT);
+        assertTrue(bad.contains("--precision") && bad.contains("[fp32, bf16]"), bad);
+    }
+
+    @Test
     void badOptionsAreOneLine() {
         // picocli names the option and its choices
         String workload = run(2, "benchmark", "--workload", "w64").toLowerCase(java.util.Locale.ROOT);

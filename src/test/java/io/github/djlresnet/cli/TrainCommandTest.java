@@ -73,6 +73,9 @@ class TrainCommandTest {
             {"--no-augment", "--random-erasing", "0.5"},
             {"--checkpoint-every", "-1"},
             {"--stem", "tiny"},
+            {"--precision", "fp16"},
+            {"--resume", run.toString(), "--precision", "bf16"},
+            {"--stem", "small", "--channels-last"},
         };
         String[] expected = {
             "--epochs must be at least 1", "--batch-size must be at least 1", "unknown dataset",
@@ -81,6 +84,8 @@ class TrainCommandTest {
             "--batch-size cannot be combined with --resume", "nothing to train",
             "--random-erasing must be in [0, 1]", "--random-erasing needs augmentation on",
             "--checkpoint-every must be 0 (off) or more steps", "expected one of [IMAGENET, SMALL]",
+            "expected one of [FP32, BF16]", "--precision cannot be combined with --resume",
+            "--channels-last is not available with --stem small",
         };
         for (int i = 0; i < cases.length; i++) {
             List<String> args = new ArrayList<>(List.of(cases[i]));
@@ -101,6 +106,25 @@ class TrainCommandTest {
         assertEquals(runBytes.size(), after.size());
         for (int i = 0; i < after.size(); i++) {
             assertArrayEquals(runBytes.get(i), after.get(i), "existing run untouched");
+        }
+    }
+
+    /**
+     * A bf16 run writes the ordinary fp32 model folder: the loader builds the plain ResNet (DJL's
+     * Conv2d, {@code ResNet.build(config)}), which loads its parameters by the same names and runs.
+     */
+    @Test
+    void bf16RunExportsTheOrdinaryModel() throws Exception {
+        Path bf16 = tmp.resolve("bf16");
+        Outcome o = train("--limit", "64", "--epochs", "1", "--depth", "18", "--batch-size", "32",
+                "--precision", "bf16", "--output", bf16.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(Files.readString(bf16.resolve("run.properties")).contains("precision=bf16"));
+        try (var model = io.github.djlresnet.serving.ModelLoader.classifier(bf16);
+                var predictor = model.newPredictor()) {
+            var image = ai.djl.modality.cv.ImageFactory.getInstance().fromImage(
+                    new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY));
+            assertEquals(10, predictor.predict(image).items().size());
         }
     }
 

@@ -231,7 +231,7 @@ class TrainingRunTest {
         return map;
     }
 
-    private static Map<String, float[]> parameters(TrainingRun run) {
+    static Map<String, float[]> parameters(TrainingRun run) {
         Map<String, float[]> map = new HashMap<>();
         for (Pair<String, Parameter> p : run.model().getBlock().getParameters()) {
             map.put(p.getKey(), p.getValue().getArray().toFloatArray());

@@ -1,0 +1,44 @@
+package io.github.djlresnet.runtime;
+
+import io.github.djlresnet.model.ConvKernel;
+import io.github.djlresnet.model.InvalidInputException;
+import java.util.Locale;
+
+/**
+ * The arithmetic of the convolutions ({@code --precision}). Everything else (BatchNorm, the
+ * fully connected layer, the loss, the optimizer and the saved parameters) is fp32 either way.
+ */
+public enum Precision {
+    /** DJL's own fp32 convolution. */
+    FP32,
+    /**
+     * bfloat16 convolutions on fp32 master weights: input and weight are cast to bf16 inside a
+     * TorchScript call and the output cast back to fp32, so DJL never holds a bf16 array (DJL 0.36
+     * aborts the JVM on one). The weight's gradient arrives in fp32.
+     */
+    BF16;
+
+    public static Precision parse(String text) {
+        try {
+            return valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new InvalidInputException("precision must be fp32 or bf16, got '" + text + "'");
+        }
+    }
+
+    /**
+     * The convolution kernel for this precision and layout: null (DJL's Conv2d) for plain fp32,
+     * else a {@link TorchScriptConvKernel}.
+     */
+    public ConvKernel kernel(boolean channelsLast) {
+        if (this == FP32 && !channelsLast) {
+            return null;
+        }
+        return new TorchScriptConvKernel(this == BF16, channelsLast);
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

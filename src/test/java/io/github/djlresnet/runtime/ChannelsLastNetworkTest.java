@@ -1,0 +1,152 @@
+package io.github.djlresnet.runtime;
+
+import static io.github.djlresnet.runtime.TorchScriptConvKernelTest.relativeMax;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import io.github.djlresnet.model.ConvKernel;
+import io.github.djlresnet.model.ResNet;
+import io.github.djlresnet.model.ResNetConfig;
+import io.github.djlresnet.model.Shortcut;
+import io.github.djlresnet.model.Stem;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A whole ResNet-18 with its convolutions on the TorchScript kernels against the same network on
+ * DJL's Conv2d, from the same parameters (moved by DJL's own saveParameters/loadParameters, which
+ * also shows the two are interchangeable): one training-mode forward and backward.
+ */
+class ChannelsLastNetworkTest {
+
+    @BeforeAll
+    static void engine() {
+        EngineSetup.engine();
+    }
+
+    private record Pass(float[] out, Map<String, float[]> grads, List<String> names) {}
+
+    private static Pass pass(ConvKernel kernel, byte[] params, Shape input) throws Exception {
+        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
+            Block net = ResNet.build(config(input), kernel);
+            net.initialize(m, DataType.FLOAT32, input);
+            net.loadParameters(m, new DataInputStream(new ByteArrayInputStream(params)));
+            for (Pair<String, Parameter> p : net.getParameters()) {
+                if (p.getValue().requiresGradient()) { // loaded arrays come without (a Trainer attaches them)
+                    p.getValue().getArray().setRequiresGradient(true);
+                }
+            }
+            m.getEngine().setRandomSeed(11);
+            NDArray x = m.randomNormal(input);
+            NDArray r = m.randomUniform(-1, 1, new Shape(input.get(0), 10));
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray out = net.forward(new ParameterStore(m, false), new NDList(x), true)
+                        .singletonOrThrow();
+                gc.backward(out.mul(r).sum());
+                Map<String, float[]> grads = new LinkedHashMap<>();
+                for (Pair<String, Parameter> p : net.getParameters()) {
+                    if (p.getValue().requiresGradient()) {
+                        grads.put(p.getKey(), p.getValue().getArray().getGradient().toFloatArray());
+                    }
+                }
+                return new Pass(out.toFloatArray(), grads, net.getParameters().keys());
+            }
+        }
+    }
+
+    /** ResNet-18, 10 classes: the small stem for 28 px grayscale, the ImageNet stem otherwise. */
+    private static ResNetConfig config(Shape input) {
+        return new ResNetConfig(18, 10, (int) input.get(1),
+                input.get(2) < 64 ? Stem.SMALL : Stem.IMAGENET, Shortcut.B);
+    }
+
+    private static byte[] initialParameters(Shape input) throws Exception {
+        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
+            m.getEngine().setRandomSeed(5);
+            Block net = ResNet.build(config(input));
+            net.initialize(m, DataType.FLOAT32, input);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            net.saveParameters(new DataOutputStream(bytes));
+            return bytes.toByteArray();
+        }
+    }
+
+    /**
+     * The TorchScript call itself (fp32, NCHW) gives exactly DJL's numbers, outputs and gradients.
+     * Channels-last: outputs within 1e-5 of their largest value on both networks (measured 3.8e-6
+     * and 1.6e-6). Gradients: on the ImageNet stem at 64x64, every parameter's gradient within
+     * 2e-5 of that tensor's largest value (measured 1.2e-5 at most, a stage-4 BN gamma; most below
+     * 5e-6: channels-last changes the order of the sums in each convolution, and going backward the
+     * gradient passes up to 17 BatchNorms that divide by a batch standard deviation over as few as
+     * 16 values here). On the small stem at 28x28 the gradients of some stage-3 and stage-4 layers
+     * differed by up to 2.3% of their largest value (2026-12-02), while every single convolution
+     * matches within 2e-6 (TorchScriptConvKernelTest): not explained yet, so training refuses
+     * --channels-last with the small stem, and this test pins only what holds there.
+     */
+    @Test
+    void channelsLastEqualsThePlainNetworkInOutputsAndEveryGradient() throws Exception {
+        for (Shape input : new Shape[] {new Shape(4, 3, 64, 64), new Shape(4, 1, 28, 28)}) {
+            byte[] params = initialParameters(input);
+            Pass plain = pass(null, params, input);
+            Pass ts = pass(new TorchScriptConvKernel(false, false), params, input);
+            assertEquals(0.0, relativeMax(ts.out(), plain.out()), "TorchScript fp32 NCHW output");
+            plain.grads().forEach((name, g) ->
+                    assertEquals(0.0, relativeMax(ts.grads().get(name), g), "TorchScript fp32 NCHW " + name));
+            Pass cl = pass(new TorchScriptConvKernel(false, true), params, input);
+            assertEquals(plain.names(), cl.names(), "same parameter names");
+            assertTrue(relativeMax(cl.out(), plain.out()) < 1e-5, input + " output");
+            assertEquals(plain.grads().keySet(), cl.grads().keySet());
+            assertTrue(plain.grads().size() > 40, "every conv, BN and FC parameter");
+            double[] worst = {0};
+            plain.grads().forEach((name, g) -> {
+                double err = relativeMax(cl.grads().get(name), g);
+                worst[0] = Math.max(worst[0], err);
+                if (input.get(1) == 3) {
+                    assertTrue(err < 2e-5, input + " gradient of " + name + ": " + err);
+                }
+            });
+            System.out.printf("channels-last vs plain %s: largest gradient difference %.2e%n", input, worst[0]);
+        }
+    }
+
+    /**
+     * bf16 through the whole network: logits and the last layer's gradient close to fp32's, not
+     * equal (the per-convolution bound is in TorchScriptConvKernelTest). Deeper gradients of a
+     * freshly initialized network are not compared element by element: through BatchNorm they
+     * differ from fp32's by 30-70% of their largest value, in PyTorch too (torch 1.13, the same
+     * ResNet-18 with bf16 convolutions, batch 4 and 32: median 34%, largest 74%).
+     */
+    @Test
+    void bf16NetworkStaysCloseToFp32() throws Exception {
+        Shape input = new Shape(4, 1, 28, 28);
+        byte[] params = initialParameters(input);
+        Pass plain = pass(null, params, input);
+        Pass bf16 = pass(new TorchScriptConvKernel(true, true), params, input);
+        assertEquals(plain.names(), bf16.names());
+        double out = relativeMax(bf16.out(), plain.out());
+        assertTrue(out > 0 && out < 5e-2, "logits " + out);
+        double fc = relativeMax(bf16.grads().get(plain.grads().keySet().stream()
+                .filter(n -> n.contains("Linear") && n.endsWith("weight")).findFirst().orElseThrow()),
+                plain.grads().get(plain.grads().keySet().stream()
+                        .filter(n -> n.contains("Linear") && n.endsWith("weight")).findFirst().orElseThrow()));
+        assertTrue(fc < 5e-2, "fc weight gradient " + fc);
+    }
+}
