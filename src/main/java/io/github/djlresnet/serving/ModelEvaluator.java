@@ -129,7 +129,7 @@ public final class ModelEvaluator {
             // the folder DJL loaded (for a zip, its unpacked copy): the arguments and class names
             Path folder = model.getModelPath();
             ServingArguments args = ModelLoader.inspect(folder);
-            List<String> synset = readSynset(folder);
+            List<String> synset = ModelFolder.synset(folder);
             int size = args.width();
             // a folder dataset is decoded straight to the model's size, as training read it
             DataOptions data = new DataOptions(o.dataset(), o.dataDir(), size, o.valSplit(), o.seed(), o.limit());
@@ -233,13 +233,6 @@ public final class ModelEvaluator {
         }
     }
 
-    private static List<String> readSynset(Path folder) {
-        try {
-            return Files.readAllLines(folder.resolve(ModelFolder.SYNSET), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot read " + folder.resolve(ModelFolder.SYNSET) + ": " + e.getMessage(), e);
-        }
-    }
 
     /**
      * Where results go by default: {@code <model folder>/evaluation-<dataset>-<split>}, or for a

@@ -235,7 +235,7 @@ public final class ModelExporter {
     }
 
     /** Swaps the finished folder in; an existing one is set aside and only deleted after the move. */
-    private static void moveIntoPlace(Path tmp, Path target) throws IOException {
+    static void moveIntoPlace(Path tmp, Path target) throws IOException {
         if (Files.isDirectory(target) && isEmptyOrMissing(target)) {
             Files.delete(target);
         }

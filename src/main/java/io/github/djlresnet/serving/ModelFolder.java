@@ -1,5 +1,11 @@
 package io.github.djlresnet.serving;
 
+import io.github.djlresnet.model.InvalidInputException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -21,6 +27,15 @@ public final class ModelFolder {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     private ModelFolder() {}
+
+    /** The class names of a model folder; an unreadable synset.txt is a one-line input error. */
+    public static List<String> synset(Path folder) {
+        try {
+            return Files.readAllLines(folder.resolve(SYNSET), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot read " + folder.resolve(SYNSET) + ": " + e.getMessage(), e);
+        }
+    }
 
     /** DJL's params file name for a model name and epoch. */
     public static String paramsFile(String name, int epoch) {

@@ -4,6 +4,7 @@ import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.model.Stem;
 import io.github.djlresnet.model.TorchvisionNames;
+import io.github.djlresnet.runtime.DurableFiles;
 import io.github.djlresnet.runtime.SafeTensors;
 import io.github.djlresnet.runtime.TorchWeights;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -81,7 +81,9 @@ public final class SafeTensorsExport {
             SafeTensors.write(tmp.resolve(FILE), tensors, meta);
             Files.copy(model.resolve(ModelFolder.SYNSET), tmp.resolve(ModelFolder.SYNSET));
             Files.writeString(tmp.resolve(ModelFolder.README), readme(config, args, model), StandardCharsets.UTF_8);
-            place(tmp, target);
+            // the same durable placement as a DJL model folder: fsync, rename, fsync the parent
+            DurableFiles.syncTree(tmp);
+            ModelExporter.moveIntoPlace(tmp, target);
             return new Result(target, config, tensors.size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
@@ -92,22 +94,6 @@ public final class SafeTensorsExport {
         }
     }
 
-    /** The finished folder replaces the target; an old one is moved aside first and deleted after. */
-    private static void place(Path tmp, Path target) throws IOException {
-        if (Files.isDirectory(target) && ModelExporter.isEmptyOrMissing(target)) {
-            Files.delete(target);
-        }
-        Path old = null;
-        if (Files.exists(target)) {
-            old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
-            Files.delete(old);
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        if (old != null) {
-            ModelExporter.deleteQuietly(old);
-        }
-    }
 
     /** The PyTorch lines that load the file, with the input the model expects. */
     static String readme(ResNetConfig c, ServingArguments args, Path source) {

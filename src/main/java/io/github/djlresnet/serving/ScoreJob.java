@@ -10,7 +10,6 @@ import io.github.djlresnet.runtime.SparkModuleOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -170,7 +169,7 @@ public final class ScoreJob {
         int threads = Integer.parseInt(System.getProperty("spark.task.cpus", "1"));
         String modelLocation = o.model().toString();
         ZooModel<Image, Classifications> model = ScoreModel.get(modelLocation, threads);
-        List<String> synset = readSynset(model.getModelPath());
+        List<String> synset = ModelFolder.synset(model.getModelPath());
 
         SparkSession spark = session(o.master());
         try {
@@ -346,11 +345,4 @@ public final class ScoreJob {
         }
     }
 
-    private static List<String> readSynset(Path folder) {
-        try {
-            return Files.readAllLines(folder.resolve(ModelFolder.SYNSET), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new InvalidInputException("cannot read " + folder.resolve(ModelFolder.SYNSET) + ": " + e.getMessage(), e);
-        }
-    }
 }
