@@ -68,11 +68,7 @@ final class EvaluateCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         w.println(e.headline());
         w.println();
-        w.print(e.confusion().perClassTable());
-        w.println();
-        w.println("confusion matrix (rows: true class, columns: predicted class)");
-        w.print(e.confusion().table());
-        w.println();
+        w.print(e.confusion().report());
         w.flush();
         ModelEvaluator.write(e, out);
         w.println("wrote " + ModelEvaluator.CONFUSION_CSV + ", " + ModelEvaluator.PER_CLASS_CSV + ", "

@@ -65,11 +65,7 @@ final class ScoreCommand implements Callable<Integer> {
         if (r.confusion() != null) {
             w.println(r.accuracyLine());
             w.println();
-            w.print(r.confusion().perClassTable());
-            w.println();
-            w.println("confusion matrix (rows: true class, columns: predicted class)");
-            w.print(r.confusion().table());
-            w.println();
+            w.print(r.confusion().report());
         }
         w.println("wrote " + r.predictions()
                 + (r.confusion() == null ? "" : " and " + ModelEvaluator.CONFUSION_CSV + ", " + ModelEvaluator.PER_CLASS_CSV

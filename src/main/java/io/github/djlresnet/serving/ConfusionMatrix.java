@@ -121,6 +121,12 @@ public final class ConfusionMatrix {
         return sb.toString();
     }
 
+    /** The console report of evaluate and score: the per-class table, then the matrix. */
+    public String report() {
+        return perClassTable() + "\n" + "confusion matrix (rows: true class, columns: predicted class)\n"
+                + table() + "\n";
+    }
+
     /**
      * The matrix as printed on the console. Columns are headed by class index rather than name so
      * that ten classes still fit a terminal; the rows give index and name.
