@@ -5,7 +5,10 @@ For every workload x mode, runs each peer once per round, each run a fresh proce
 rounds; the order of the peers alternates between rounds (forward in odd rounds, reversed in even
 ones) so that a drift of the machine's speed does not favour whoever runs first. Peers:
 
-  djl               this project: `djl-resnet benchmark` (--java-cmd)
+  djl               this project: `djl-resnet benchmark` (--java-cmd), fp32
+  djl-cl            the same with --channels-last
+  djl-bf16          the same with --precision bf16
+  djl-cl-bf16       both
   torch113          Debian's PyTorch 1.13 (--python113), eager fp32
   torch213          PyTorch 2.13 in a venv (--python213), eager fp32
   torch213-cl       the same, channels-last model and input
@@ -25,7 +28,8 @@ Usage (from anywhere; paths are relative to the project root):
   bench/compare.py [--rounds R] [--seconds N] [--workloads w28g,w32,w224,s28g]
                    [--modes train,infer] [--peers djl,torch113,torch213,...] [--threads T]
                    [--java-cmd "..."] [--python113 /usr/bin/python3]
-                   [--python213 /opt/torch213/bin/python] [--peak-gflops G] [--dry-run]
+                   [--python213 /opt/torch213/bin/python] [--peak-gflops G]
+                   [--peer-malloc tcmalloc|glibc] [--dry-run]
 --java-cmd is a template; {workload}, {mode}, {seconds}, {classpath} are
 substituted, e.g. "java -cp target/classes:{classpath} Main benchmark ...".
 """
@@ -60,9 +64,12 @@ FORWARD_MACS = {
     "s28g": 935_917_568,
 }
 
-# peer -> (python option name, extra peer arguments); "djl" is the Java side
+# peer -> (python option name, extra peer arguments); "djl*" are the Java side
 PEERS = {
     "djl": (None, []),
+    "djl-cl": (None, ["--channels-last"]),
+    "djl-bf16": (None, ["--precision", "bf16"]),
+    "djl-cl-bf16": (None, ["--channels-last", "--precision", "bf16"]),
     "torch113": ("python113", []),
     "torch213": ("python213", []),
     "torch213-cl": ("python213", ["--memory-format", "channels_last"]),
@@ -87,14 +94,16 @@ def classpath(dry_run):
         return f.read().strip()
 
 
-def run(cmd, label, dry_run):
-    """Run one benchmark process; return the last JSON line of stdout, or None."""
-    print(f"[{label}] $ {shlex.join(cmd)}", file=sys.stdout if dry_run else sys.stderr,
-          flush=True)
+def run(cmd, label, dry_run, env=None):
+    """Run one benchmark process (with `env` added to the environment); return the last JSON
+    line of stdout, or None."""
+    shown = " ".join(f"{k}={v}" for k, v in (env or {}).items())
+    print(f"[{label}] $ {shown + ' ' if shown else ''}{shlex.join(cmd)}",
+          file=sys.stdout if dry_run else sys.stderr, flush=True)
     if dry_run:
         return None
     try:
-        p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE,
+        p = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, **(env or {})), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     except OSError as e:  # e.g. `java` not on PATH
         print(f"[{label}] FAILED to start: {e}", file=sys.stderr, flush=True)
@@ -114,6 +123,15 @@ def run(cmd, label, dry_run):
     print(f"[{label}] {result.get('images_per_sec')} img/s, "
           f"peak RSS {result.get('peak_rss_mib')} MiB", file=sys.stderr, flush=True)
     return result
+
+
+def tcmalloc_library():
+    """Debian's tcmalloc (the library DJL's relaunch preloads), or None."""
+    for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"):
+        for name in ("libtcmalloc_minimal.so.4", "libtcmalloc.so.4"):
+            if os.path.exists(os.path.join(d, name)):
+                return os.path.join(d, name)
+    return None
 
 
 def fma_peak(threads, dry_run):
@@ -181,6 +199,12 @@ def main():
                    help="the CPU's FP32 peak at --threads threads (default: run bench/fma_peak)")
     p.add_argument("--plot-peer", default="torch113",
                    help="the peer drawn against DJL in the chart (default: %(default)s)")
+    p.add_argument("--peer-malloc", default="tcmalloc", choices=["tcmalloc", "glibc"],
+                   help="the PyTorch peers' allocator: tcmalloc preloaded, as DJL relaunches "
+                        "itself with (PyTorch's CPU tuning guide recommends it; without it, glibc "
+                        "maps and unmaps large activations every step: w224 training 5.8 against "
+                        "10.1 img/s for torch 2.13), or glibc's malloc as Python starts "
+                        "(default: %(default)s)")
     p.add_argument("--dry-run", action="store_true", help="print the commands only")
     a = p.parse_args()
 
@@ -197,10 +221,19 @@ def main():
         sys.exit(2)
 
     secs = f"{a.seconds:g}"
-    cp = (classpath(a.dry_run) if "djl" in peers and "{classpath}" in a.java_cmd else "")
+    peer_env = {}
+    if a.peer_malloc == "tcmalloc":
+        lib = tcmalloc_library()
+        if lib is None:
+            print("compare.py: --peer-malloc tcmalloc, but libtcmalloc_minimal.so.4 is not installed "
+                  "(apt-get install libtcmalloc-minimal4, or --peer-malloc glibc)", file=sys.stderr)
+            sys.exit(2)
+        peer_env = {"LD_PRELOAD": lib}
+    java_peers = [x for x in peers if PEERS[x][0] is None]
+    cp = (classpath(a.dry_run) if java_peers and "{classpath}" in a.java_cmd else "")
     python_of = {"python113": a.python113, "python213": a.python213}
     peak = a.peak_gflops if a.peak_gflops is not None else fma_peak(a.threads, a.dry_run)
-    torch_peer = next((x for x in peers if x != "djl"), None)
+    torch_peer = next((x for x in peers if PEERS[x][0] is not None), None)
     if torch_peer:
         check_macs(python_of[PEERS[torch_peer][0]], workloads, a.dry_run)
 
@@ -215,8 +248,9 @@ def main():
                                 "measured": a.peak_gflops is None}) + "\n")
 
     def command(peer, w, m):
-        if peer == "djl":
-            return shlex.split(a.java_cmd.format(workload=w, mode=m, seconds=secs, classpath=cp))
+        if PEERS[peer][0] is None:
+            return (shlex.split(a.java_cmd.format(workload=w, mode=m, seconds=secs, classpath=cp))
+                    + PEERS[peer][1])
         py, extra = PEERS[peer]
         return [python_of[py], PEER, "--workload", w, "--mode", m, "--seconds", secs,
                 "--threads", str(a.threads)] + extra
@@ -229,11 +263,13 @@ def main():
                 order = peers if r % 2 == 1 else peers[::-1]
                 for peer in order:
                     res = run(command(peer, w, m), f"{w}/{m} round {r}/{a.rounds} {peer}",
-                              a.dry_run)
+                              a.dry_run, peer_env if PEERS[peer][0] else None)
+                    if res is not None and PEERS[peer][0]:
+                        res["malloc"] = a.peer_malloc
                     results[peer].append(res)
                     if a.dry_run:
                         continue
-                    rec = dict(res or {"impl": "djl" if peer == "djl" else "pytorch",
+                    rec = dict(res or {"impl": "djl" if PEERS[peer][0] is None else "pytorch",
                                        "workload": w, "mode": m, "error": "run failed"},
                                peer=peer, round=r)
                     with open(out_path, "a") as f:
@@ -246,30 +282,43 @@ def main():
     # Markdown summary. Ratios pair round i of DJL with round i of the peer.
     print(f"\nFP32 FMA peak at {a.threads} threads: "
           + (f"{peak:.0f} GFLOP/s" if peak else "unknown") + "\n")
+    print("DJL / peer pairs each PyTorch peer with the DJL run of the same setting when it ran "
+          "(torch213-cl-bf16 with djl-cl-bf16, ...), else with fp32 `djl`.\n")
     print("| workload | mode | peer | img/s median (min–max) | DJL / peer median (min–max) "
           "| peak RSS MiB median (min–max) | GFLOP/s (median) | % of FP32 peak |")
     print("|---|---|---|---|---|---|---|---|")
     for w, m, results in rows:
         flops = (6 if m == "train" else 2) * FORWARD_MACS[w]
-        djl = results.get("djl")
         for peer, rs in results.items():
             ips = [x["images_per_sec"] for x in rs if x]
             rss = [x["peak_rss_mib"] for x in rs if x and "peak_rss_mib" in x]
+            djl_peer = djl_counterpart(peer, results)
+            djl = results.get(djl_peer)
             ratios = ([d["images_per_sec"] / t["images_per_sec"] for d, t in zip(djl, rs)
-                       if d and t and t["images_per_sec"]] if djl and peer != "djl" else [])
+                       if d and t and t["images_per_sec"]] if djl and PEERS[peer][0] else [])
             gflops = statistics.median(ips) * flops / 1e9 if ips else None
             fails = sum(x is None for x in rs)
             params = {x.get("params") for x in rs if x and x.get("params")}
             djl_params = {x.get("params") for x in (djl or []) if x and x.get("params")}
             note = f" ({fails} failed)" if fails else ""
+            if djl and PEERS[peer][0] and djl_peer != "djl":
+                note += f" (ratio: {djl_peer})"
             if params and djl_params and params != djl_params:
                 note += f" (params {sorted(params)} vs DJL {sorted(djl_params)})"
             print(f"| {w} | {m} | {peer}{note} | {fmt(ips)} | "
-                  f"{fmt(ratios, 2) if peer != 'djl' else '–'} | {fmt(rss, 0)} | "
+                  f"{fmt(ratios, 2) if PEERS[peer][0] else '–'} | {fmt(rss, 0)} | "
                   f"{f'{gflops:.1f}' if gflops is not None else 'n/a'} | "
                   f"{f'{100 * gflops / peak:.1f}' if gflops is not None and peak else 'n/a'} |")
     print(f"\nRaw results: {os.path.relpath(out_path, ROOT)}")
     plot(out_path, a.plot_peer)
+
+
+def djl_counterpart(peer, results):
+    """The DJL variant a PyTorch peer is compared with: the one with the same setting (torch213-cl
+    against djl-cl, ...) when it ran, else plain fp32 `djl`."""
+    setting = peer.split("-", 1)[1] if "-" in peer else ""
+    same = "djl-" + setting if setting else "djl"
+    return same if same in results else "djl"
 
 
 def plot(out_path, peer):

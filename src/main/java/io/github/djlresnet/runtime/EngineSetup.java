@@ -1,7 +1,10 @@
 package io.github.djlresnet.runtime;
 
 import ai.djl.engine.Engine;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +41,22 @@ public final class EngineSetup {
         String malloc = MallocTuning.apply();
         engine = Engine.getEngine("PyTorch");
         LOG.info(
-                "engine {} {} | devices {} | threads {} (inter-op {}) | malloc {}",
+                "engine {} {} | devices {} | threads {} (inter-op {}) | malloc {} | java gc {}",
                 engine.getEngineName(),
                 engine.getVersion(),
                 Arrays.toString(engine.getDevices()),
                 System.getProperty(THREADS),
                 System.getProperty(INTEROP_THREADS),
-                malloc);
+                malloc,
+                garbageCollectors());
         return engine;
+    }
+
+    /** The JVM's collectors, e.g. "Copy/MarkSweepCompact" (serial) or "G1 Young Generation/...". */
+    static String garbageCollectors() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(GarbageCollectorMXBean::getName)
+                .collect(Collectors.joining("/"));
     }
 
     /** Intra-op threads in use. */

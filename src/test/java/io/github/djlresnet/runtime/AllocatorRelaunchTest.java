@@ -108,6 +108,17 @@ class AllocatorRelaunchTest {
         assertTrue((Files.readString(tmp.resolve("err.txt")) + out).contains(expected),
                 "the engine log line should show " + expected);
 
+        String log = Files.readString(tmp.resolve("err.txt")) + out;
+        assertTrue(log.contains("java gc ") && log.contains("Copy") && log.contains("MarkSweepCompact"),
+                "with no heap options of the user's, the child runs the serial collector (HeapDefaults): " + log);
+
+        Process chosenGc = start(List.of("-XX:+UseParallelGC"),
+                "benchmark", "--workload", "w28g", "--steps", "1", "--seconds", "0", "--warmup", "0");
+        assertEquals(0, chosenGc.exitValue());
+        String chosenLog = Files.readString(tmp.resolve("err.txt")) + Files.readString(tmp.resolve("out.txt"));
+        assertTrue(chosenLog.contains("PS Scavenge") && !chosenLog.contains("MarkSweepCompact"),
+                "the user's collector is kept: " + chosenLog);
+
         // summary is not worth a second JVM: it runs in this one, with glibc's malloc
         Process summary = start("summary", "--depth", "18");
         assertEquals(0, summary.exitValue());
@@ -119,6 +130,21 @@ class AllocatorRelaunchTest {
         assertEquals(Main.EXIT_BAD_INPUT, badSetting.exitValue());
         assertEquals(List.of("error: -Ddjlresnet.malloc must be one of auto, glibc, default, got 'tuned'"),
                 Files.readAllLines(tmp.resolve("err.txt")));
+    }
+
+    @Test
+    void heapDefaultsGoToTrainAndBenchmarkUnlessTheUserSizedTheHeapOrChoseACollector() {
+        String[] train = {"train", "--epochs", "1"};
+        assertEquals(List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmn16m"), HeapDefaults.forChild(train, List.of("-Dx=1"), ""));
+        assertEquals(HeapDefaults.OPTIONS, HeapDefaults.forChild(new String[] {"benchmark"}, List.of(), " "));
+        assertEquals(List.of(), HeapDefaults.forChild(new String[] {"score"}, List.of(), ""));
+        assertEquals(List.of(), HeapDefaults.forChild(new String[] {}, List.of(), ""));
+        for (String user : List.of("-Xmx4g", "-Xms1g", "-Xmn64m", "-XX:+UseG1GC", "-XX:+UseZGC", "-XX:MaxRAMPercentage=50")) {
+            assertEquals(List.of(), HeapDefaults.forChild(train, List.of(user), ""), user);
+            assertEquals(List.of(), HeapDefaults.forChild(train, List.of(), "-Dy=2 " + user), user + " in JAVA_TOOL_OPTIONS");
+        }
+        assertEquals(HeapDefaults.OPTIONS, HeapDefaults.forChild(train, List.of("-XX:+UseCompressedOops"), ""),
+                "a -XX:+Use... flag that is not a collector is no choice of heap");
     }
 
     private Process start(String... args) throws Exception {
