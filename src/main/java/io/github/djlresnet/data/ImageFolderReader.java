@@ -1,8 +1,6 @@
 package io.github.djlresnet.data;
 
-import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,8 +19,7 @@ import org.slf4j.LoggerFactory;
  * sorted list of class folder names (of {@code train/} when split). Hidden files are ignored.
  *
  * <p>Images are decoded with {@link ImageIO} (PNG, JPEG, BMP, GIF), converted to the wanted
- * channels (grayscale becomes identical RGB channels; alpha is dropped) and resized bilinearly to
- * the target size: {@code imageSize} x {@code imageSize} if given, else the size of the first
+ * channels and resized bilinearly ({@link ImageDecoder}) to the target size: {@code imageSize} x {@code imageSize} if given, else the size of the first
  * image. Mixed sizes are therefore resized, never rejected.
  *
  * <p>A file that is not a decodable image is skipped with a WARN naming it, rather than failing
@@ -149,12 +146,10 @@ public final class ImageFolderReader {
                 if (size == null) {
                     size = imageSize > 0 ? new int[] {imageSize, imageSize} : new int[] {img.getHeight(), img.getWidth()};
                 }
-                byte[] chw = pixels(img);
                 if (img.getHeight() != size[0] || img.getWidth() != size[1]) {
-                    chw = Bilinear.resizeToBytes(chw, 0, channels, img.getHeight(), img.getWidth(), size[0], size[1]);
                     resized++;
                 }
-                pixels.writeBytes(chw);
+                pixels.writeBytes(ImageDecoder.resized(img, channels, size[0], size[1]));
                 labels.add(label);
                 found++;
             }
@@ -196,46 +191,6 @@ public final class ImageFolderReader {
             LOG.warn("skipping {}: not a decodable image ({})", file, e.getMessage());
             return null;
         }
-    }
-
-    /** Channel-first bytes at the image's own size. */
-    private byte[] pixels(BufferedImage img) {
-        int h = img.getHeight();
-        int w = img.getWidth();
-        int plane = h * w;
-        byte[] out = new byte[channels * plane];
-        Raster raster = img.getRaster();
-        boolean gray = img.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
-                && img.getColorModel().getNumColorComponents() == 1;
-        if (gray) {
-            // raw samples: getRGB() would run Java's linear-gray to sRGB conversion and brighten them
-            int bits = img.getColorModel().getComponentSize(0);
-            int max = (1 << bits) - 1;
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int v = raster.getSample(x, y, 0);
-                    byte b = (byte) (bits == 8 ? v : Math.round(v * 255f / max));
-                    for (int c = 0; c < channels; c++) {
-                        out[c * plane + y * w + x] = b;
-                    }
-                }
-            }
-            return out;
-        }
-        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-        for (int i = 0; i < plane; i++) {
-            int r = (argb[i] >> 16) & 0xFF;
-            int g = (argb[i] >> 8) & 0xFF;
-            int b = argb[i] & 0xFF;
-            if (channels == 3) {
-                out[i] = (byte) r;
-                out[plane + i] = (byte) g;
-                out[2 * plane + i] = (byte) b;
-            } else {
-                out[i] = (byte) Math.round(0.299f * r + 0.587f * g + 0.114f * b);
-            }
-        }
-        return out;
     }
 
     /** Sorted, non-hidden entries of a folder. */

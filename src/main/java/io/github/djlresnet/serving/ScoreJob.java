@@ -1,9 +1,6 @@
 package io.github.djlresnet.serving;
 
-import static org.apache.spark.sql.functions.col;
-
-import ai.djl.modality.Classifications;
-import ai.djl.modality.cv.Image;
+import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.ZooModel;
 import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.runtime.SparkModuleOptions;
@@ -13,10 +10,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
@@ -24,6 +20,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.CollectionAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,8 +165,10 @@ public final class ScoreJob {
         // the tasks, which run in this JVM, reuse it
         int threads = Integer.parseInt(System.getProperty("spark.task.cpus", "1"));
         String modelLocation = o.model().toString();
-        ZooModel<Image, Classifications> model = ScoreModel.get(modelLocation, threads);
+        ZooModel<NDList, NDList> model = ScoreModel.get(modelLocation, threads);
         List<String> synset = ModelFolder.synset(model.getModelPath());
+        ServingArguments args = ModelLoader.inspect(model.getModelPath());
+        int[] modelInput = {args.config().inputChannels(), args.height(), args.width()};
 
         SparkSession spark = session(o.master());
         try {
@@ -200,8 +199,10 @@ public final class ScoreJob {
                     spark.sparkContext().master(), modelLocation);
             long start = System.nanoTime();
             Path predictions = output.resolve(PREDICTIONS);
+            CollectionAccumulator<ScorePartition.Tally> tallies = spark.sparkContext().collectionAccumulator("tallies");
             try {
-                files.mapPartitions(new ScorePartition(modelLocation, synset, o.batchSize(), o.topK(), partitions, threads),
+                files.mapPartitions(new ScorePartition(modelLocation, synset, modelInput, o.batchSize(), o.topK(), partitions,
+                                threads, tallies),
                                 Encoders.row(ScorePartition.SCHEMA))
                         .write()
                         .mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
@@ -213,7 +214,7 @@ public final class ScoreJob {
                 throw e;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            Result result = summarize(spark.read().parquet(predictions.toUri().toString()), synset, seconds, predictions);
+            Result result = summarize(tallies.value(), synset, seconds, predictions);
             writeConfusion(result, o.input(), output);
             return result;
         } finally {
@@ -236,37 +237,38 @@ public final class ScoreJob {
                 : new IllegalStateException("the Spark job failed: " + root.getClass().getSimpleName() + ": " + message, e);
     }
 
-    /** Counts, the files that are not images, and the confusion matrix of the labelled images. */
-    static Result summarize(Dataset<Row> predictions, List<String> synset, double seconds, Path folder) {
-        long files = predictions.count();
-        Dataset<Row> failed = predictions.filter(col(ScorePartition.ERROR).isNotNull());
-        long notImages = failed.count();
+    /** The job's totals from its tasks' tallies: files, the files that are not images, the confusion matrix. */
+    static Result summarize(List<ScorePartition.Tally> tallies, List<String> synset, double seconds, Path folder) {
+        long files = 0;
+        long notImages = 0;
         List<String> listed = new ArrayList<>();
-        for (Row r : failed.select(ScorePartition.PATH).orderBy(ScorePartition.PATH).limit(LISTED_NOT_IMAGES)
-                .collectAsList()) {
-            listed.add(r.getString(0));
-        }
-        List<Row> pairs = predictions
-                .filter(col(ScorePartition.ERROR).isNull().and(col(ScorePartition.LABEL).isNotNull()))
-                .groupBy(ScorePartition.LABEL, ScorePartition.TOP1)
-                .count()
-                .collectAsList();
-        ConfusionMatrix confusion = null;
-        if (!pairs.isEmpty()) {
-            confusion = new ConfusionMatrix(synset);
-            Map<String, Integer> index = new HashMap<>();
-            for (int i = 0; i < synset.size(); i++) {
-                index.putIfAbsent(synset.get(i), i);
-            }
-            for (Row r : pairs) {
-                int truth = index.get(r.getString(0));
-                int predicted = index.get(r.getString(1));
-                for (long n = r.getLong(2); n > 0; n--) {
-                    confusion.add(truth, predicted);
+        long[][] counts = new long[synset.size()][synset.size()];
+        long labelled = 0;
+        for (ScorePartition.Tally t : tallies) {
+            files += t.files();
+            notImages += t.notImages();
+            listed.addAll(t.firstNotImages());
+            for (int truth = 0; truth < counts.length; truth++) {
+                for (int predicted = 0; predicted < counts.length; predicted++) {
+                    counts[truth][predicted] += t.confusion()[truth][predicted];
+                    labelled += t.confusion()[truth][predicted];
                 }
             }
         }
-        return new Result(files, notImages, List.copyOf(listed), confusion, seconds, folder);
+        Collections.sort(listed);
+        ConfusionMatrix confusion = null;
+        if (labelled > 0) {
+            confusion = new ConfusionMatrix(synset);
+            for (int truth = 0; truth < counts.length; truth++) {
+                for (int predicted = 0; predicted < counts.length; predicted++) {
+                    for (long n = counts[truth][predicted]; n > 0; n--) {
+                        confusion.add(truth, predicted);
+                    }
+                }
+            }
+        }
+        return new Result(files, notImages, List.copyOf(listed.subList(0, Math.min(LISTED_NOT_IMAGES, listed.size()))),
+                confusion, seconds, folder);
     }
 
     /** The confusion files of the labelled images; stale ones of an overwritten run go. */

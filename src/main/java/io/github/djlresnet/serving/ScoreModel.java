@@ -1,7 +1,6 @@
 package io.github.djlresnet.serving;
 
-import ai.djl.modality.Classifications;
-import ai.djl.modality.cv.Image;
+import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.ZooModel;
 import io.github.djlresnet.runtime.EngineSetup;
 import java.nio.file.Files;
@@ -28,13 +27,13 @@ final class ScoreModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScoreModel.class);
 
-    private static final Map<String, ZooModel<Image, Classifications>> MODELS = new HashMap<>();
+    private static final Map<String, ZooModel<NDList, NDList>> MODELS = new HashMap<>();
 
     private ScoreModel() {}
 
     /** The model at {@code location} (as given to {@code --model}), loaded on first use in this JVM. */
-    static synchronized ZooModel<Image, Classifications> get(String location, int threads) {
-        ZooModel<Image, Classifications> model = MODELS.get(location);
+    static synchronized ZooModel<NDList, NDList> get(String location, int threads) {
+        ZooModel<NDList, NDList> model = MODELS.get(location);
         if (model != null) {
             return model;
         }
@@ -43,7 +42,7 @@ final class ScoreModel {
         }
         EngineSetup.engine();
         long start = System.nanoTime();
-        model = ModelLoader.classifier(resolve(location));
+        model = ModelLoader.logits(resolve(location));
         LOG.info(String.format(Locale.ROOT, "model %s loaded in %.2f s (once in this JVM; LibTorch threads %s)",
                 location, (System.nanoTime() - start) / 1e9, System.getProperty(EngineSetup.THREADS)));
         if (MODELS.isEmpty()) {

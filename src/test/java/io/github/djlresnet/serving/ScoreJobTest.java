@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.inference.Predictor;
+import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.ZooModel;
 import io.github.djlresnet.cli.Main;
@@ -99,6 +103,24 @@ class ScoreJobTest {
                 }
             }
             assertEquals(expected.confusion().correct(), correct);
+
+            // top-k classes and probabilities as DJL's own image-classification translator gives them
+            try (ZooModel<Image, Classifications> classifier = ModelLoader.classifier(model);
+                    Predictor<Image, Classifications> predictor = classifier.newPredictor()) {
+                for (Row r : rows.subList(0, 20)) {
+                    String path = r.getAs("path");
+                    if (path.endsWith("broken.png")) {
+                        continue;
+                    }
+                    List<Classifications.Classification> djl = predictor.predict(
+                            ImageFactory.getInstance().fromFile(Path.of(path.substring(path.indexOf(':') + 1)))).topK(3);
+                    List<Row> topK = r.getList(r.fieldIndex("top_k"));
+                    for (int k = 0; k < 3; k++) {
+                        assertEquals(djl.get(k).getClassName(), topK.get(k).getAs("class_name"), path);
+                        assertEquals(djl.get(k).getProbability(), topK.get(k).<Double>getAs("probability"), 1e-5, path);
+                    }
+                }
+            }
         } finally {
             spark.stop();
         }
@@ -166,9 +188,9 @@ class ScoreJobTest {
 
     @Test
     void parentFoldersNamingAClassLabelTheirImages() {
-        Map<String, String> folders = ScorePartition.classOfFolder(Fixtures.SYNSET);
-        assertEquals("T-shirt/top", folders.get("T-shirt_top"));
-        assertEquals("Ankle boot", folders.get("Ankle boot"));
+        Map<String, Integer> folders = ScorePartition.classOfFolder(Fixtures.SYNSET);
+        assertEquals("T-shirt/top", Fixtures.SYNSET.get(folders.get("T-shirt_top")));
+        assertEquals("Ankle boot", Fixtures.SYNSET.get(folders.get("Ankle boot")));
         assertNull(folders.get("misc"));
         assertEquals("Ankle boot", ScorePartition.parentFolder("file:/data/shoes/Ankle boot/1.png"));
         assertEquals("b", ScorePartition.parentFolder("hdfs://namenode:8020/a/b/x.jpg"));
