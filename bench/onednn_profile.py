@@ -7,7 +7,8 @@ script runs each side for a few training steps, sums those times per (primitive,
 implementation) and per step, and prints both sides next to each other. What is not oneDNN
 (BatchNorm, ReLU, additions, pooling, the optimizer) is the step's wall time minus the oneDNN sum.
 
-Usage: bench/onednn_profile.py [--workload w224] [--steps 3] [--warmup 1] [--by-shape N]
+Usage: bench/onednn_profile.py [--workload w224] [--mode train|infer] [--steps 3] [--warmup 1]
+                               [--by-shape N] [--python /opt/torch213/bin/python]
 --by-shape N also prints the N costliest (primitive, direction, problem shape) rows of each side,
 with their implementation and executions per step, to compare one layer's kernel on both sides.
 (run from the project root after `mvn -q compile`; the two runs take turns, never overlap)
@@ -23,20 +24,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def djl_command(workload, steps, warmup):
+def djl_command(workload, steps, warmup, mode="train"):
     cp_file = os.path.join(ROOT, "target", "classpath.txt")
     if not os.path.exists(cp_file):
         subprocess.run(["mvn", "-q", "-B", "-o", "dependency:build-classpath",
                         "-Dmdep.outputFile=" + cp_file], cwd=ROOT, check=True)
     cp = os.path.join(ROOT, "target", "classes") + ":" + open(cp_file).read().strip()
     return ["java", "-Xmx2g", "-XX:+UseSerialGC", "-Dai.djl.offline=true", "-cp", cp,
-            "io.github.djlresnet.cli.Main", "benchmark", "--workload", workload, "--mode", "train",
+            "io.github.djlresnet.cli.Main", "benchmark", "--workload", workload, "--mode", mode,
             "--seconds", "0", "--steps", str(steps), "--warmup", str(warmup)]
 
 
-def peer_command(workload, steps, warmup):
-    return ["/usr/bin/python3", os.path.join(HERE, "pytorch_peer.py"), "--workload", workload,
-            "--mode", "train", "--steps", str(steps), "--warmup", str(warmup)]
+def peer_command(workload, steps, warmup, mode="train", python="/usr/bin/python3"):
+    return [python, os.path.join(HERE, "pytorch_peer.py"), "--workload", workload,
+            "--mode", mode, "--steps", str(steps), "--warmup", str(warmup), "--threads", "2"]
 
 
 def run(command):
@@ -77,10 +78,13 @@ def main():
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--by-shape", type=int, default=0, metavar="N")
+    p.add_argument("--mode", default="train", choices=["train", "infer"])
+    p.add_argument("--python", default="/usr/bin/python3",
+                   help="the PyTorch peer's Python (e.g. /opt/torch213/bin/python; default: %(default)s)")
     a = p.parse_args()
     sides = {}
-    for name, command in (("djl", djl_command(a.workload, a.steps, a.warmup)),
-                          ("pytorch", peer_command(a.workload, a.steps, a.warmup))):
+    for name, command in (("djl", djl_command(a.workload, a.steps, a.warmup, a.mode)),
+                          ("pytorch", peer_command(a.workload, a.steps, a.warmup, a.mode, a.python))):
         sides[name] = run(command)
     # verbose lines cover warm-up and timed steps alike: report per executed step
     for name, (result, times, _, _) in sides.items():

@@ -3,8 +3,9 @@
 # `predict` (one JVM, LibTorch on both cores) on the same PNG files, alternating, ROUNDS rounds.
 # Every figure is end to end: JVM start, model load (and Spark start for score), reading, scoring,
 # writing. score's own in-job rate (after Spark and the model started) is printed too.
-# Images: the official Fashion-MNIST test set as PNGs (apt-get install dataset-fashion-mnist), else
-# the shipped 500 test images written COPIES times. The model: ResNet-34 trained one epoch on the
+# Images: the official Fashion-MNIST test set as PNGs (apt-get install dataset-fashion-mnist), or its
+# training set (60,000 images) with IMAGES=train (use another WORK folder), else the shipped 500 test
+# images written COPIES times. The model: ResNet-34 trained one epoch on the
 # shipped training images as PNGs (an image-folder run, so evaluate can read the same files).
 # predict (batch 1) runs on the first PREDICT_IMAGES of them, only if PREDICT_IMAGES is set.
 # FIRST_ROUND=n numbers the rounds from n (to continue an interrupted run into another CSV).
@@ -25,8 +26,9 @@ png="$work/png"
 if [ ! -d "$png/test" ]; then
   python3 bench/idx_to_png.py $mini/train-images-idx3-ubyte.gz $mini/train-labels-idx1-ubyte.gz "$png/train" >&2
   python3 bench/idx_to_png.py $mini/t10k-images-idx3-ubyte.gz $mini/t10k-labels-idx1-ubyte.gz "$png/val" >&2
-  if [ -f $full/t10k-images-idx3-ubyte.gz ]; then
-    python3 bench/idx_to_png.py $full/t10k-images-idx3-ubyte.gz $full/t10k-labels-idx1-ubyte.gz "$png/test" >&2
+  idx=t10k; [ "${IMAGES:-test}" = train ] && idx=train
+  if [ -f $full/$idx-images-idx3-ubyte.gz ]; then
+    python3 bench/idx_to_png.py $full/$idx-images-idx3-ubyte.gz $full/$idx-labels-idx1-ubyte.gz "$png/test" >&2
   else
     python3 bench/idx_to_png.py $mini/t10k-images-idx3-ubyte.gz $mini/t10k-labels-idx1-ubyte.gz "$png/test" \
       --copies "${COPIES:-20}" >&2

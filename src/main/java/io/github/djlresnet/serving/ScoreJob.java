@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.spark.SparkException;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
@@ -161,16 +163,29 @@ public final class ScoreJob {
                     + " `score` through djl-resnet's launcher, which adds them, or see docs/SCALING.md");
         }
         quietSparkLogging();
-        // the driver loads the model first: a bad one fails before Spark starts, and in local mode
-        // the tasks, which run in this JVM, reuse it
+        // Spark starts while the driver loads the model (each takes seconds). The driver's model
+        // tells the tasks the classes and input size; in local mode the tasks, which run in this
+        // JVM, reuse it. A bad model fails with its one line, after the session is stopped.
+        CompletableFuture<SparkSession> starting = CompletableFuture.supplyAsync(() -> session(o.master()));
         int threads = Integer.parseInt(System.getProperty("spark.task.cpus", "1"));
         String modelLocation = o.model().toString();
-        ZooModel<NDList, NDList> model = ScoreModel.get(modelLocation, threads);
-        List<String> synset = ModelFolder.synset(model.getModelPath());
-        ServingArguments args = ModelLoader.inspect(model.getModelPath());
-        int[] modelInput = {args.config().inputChannels(), args.height(), args.width()};
+        List<String> synset;
+        int[] modelInput;
+        try {
+            ZooModel<NDList, NDList> model = ScoreModel.get(modelLocation, threads);
+            synset = ModelFolder.synset(model.getModelPath());
+            ServingArguments args = ModelLoader.inspect(model.getModelPath());
+            modelInput = new int[] {args.config().inputChannels(), args.height(), args.width()};
+        } catch (RuntimeException e) {
+            try {
+                started(starting).stop();
+            } catch (RuntimeException stopFailed) {
+                e.addSuppressed(stopFailed);
+            }
+            throw e;
+        }
 
-        SparkSession spark = session(o.master());
+        SparkSession spark = started(starting);
         try {
             if (!spark.conf().contains(MIN_PARTITIONS)) {
                 // a few partitions per core, so that no core idles while the last one runs
@@ -194,14 +209,13 @@ public final class ScoreJob {
             if (count == 0) {
                 throw new InvalidInputException("no images (" + IMAGE_GLOB + ") under --input " + o.input());
             }
-            int partitions = files.javaRDD().getNumPartitions();
-            LOG.info("scoring {} files under {} in {} partitions on {} with {}", count, o.input(), partitions,
-                    spark.sparkContext().master(), modelLocation);
+            LOG.info("scoring {} files under {} on {} with {}", count, o.input(), spark.sparkContext().master(),
+                    modelLocation);
             long start = System.nanoTime();
             Path predictions = output.resolve(PREDICTIONS);
             CollectionAccumulator<ScorePartition.Tally> tallies = spark.sparkContext().collectionAccumulator("tallies");
             try {
-                files.mapPartitions(new ScorePartition(modelLocation, synset, modelInput, o.batchSize(), o.topK(), partitions,
+                files.mapPartitions(new ScorePartition(modelLocation, synset, modelInput, o.batchSize(), o.topK(), count,
                                 threads, tallies),
                                 Encoders.row(ScorePartition.SCHEMA))
                         .write()
@@ -219,6 +233,21 @@ public final class ScoreJob {
             return result;
         } finally {
             spark.stop();
+        }
+    }
+
+    /** The session of {@code starting}, or its failure as it was thrown. */
+    private static SparkSession started(CompletableFuture<SparkSession> starting) {
+        try {
+            return starting.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
         }
     }
 

@@ -88,7 +88,7 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
     private final int width;
     private final int batchSize;
     private final int topK;
-    private final int partitions;
+    private final int files;
     private final int threads;
     private final CollectionAccumulator<Tally> tallies;
 
@@ -96,11 +96,11 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
      * @param model the {@code --model} location, resolved on each executor ({@link ScoreModel#resolve})
      * @param synset the model's class names, to tell which parent folders name a class
      * @param input the model's input (channels, height, width), to which images are decoded and resized
-     * @param partitions how many partitions the job has, for the progress lines
+     * @param files how many files the job reads, for the progress lines
      * @param threads LibTorch threads per task, used if this JVM loads the model
      * @param tallies where each task adds its {@link Tally} (Spark merges them on the driver)
      */
-    ScorePartition(String model, List<String> synset, int[] input, int batchSize, int topK, int partitions, int threads,
+    ScorePartition(String model, List<String> synset, int[] input, int batchSize, int topK, int files, int threads,
             CollectionAccumulator<Tally> tallies) {
         this.model = model;
         this.synset = new ArrayList<>(synset);
@@ -109,7 +109,7 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         this.width = input[2];
         this.batchSize = batchSize;
         this.topK = Math.min(topK, synset.size());
-        this.partitions = partitions;
+        this.files = files;
         this.threads = threads;
         this.tallies = tallies;
     }
@@ -124,7 +124,7 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
     record Tally(long files, long notImages, List<String> firstNotImages, long[][] confusion) implements Serializable {}
 
     @Override
-    public Iterator<Row> call(Iterator<Row> files) throws TranslateException {
+    public Iterator<Row> call(Iterator<Row> rows) throws TranslateException {
         long start = System.nanoTime();
         Map<String, Integer> classOfFolder = classOfFolder(synset);
         int classes = synset.size();
@@ -135,8 +135,8 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         int scored = 0;
         ZooModel<NDList, NDList> loaded = ScoreModel.get(model, threads);
         try (Predictor<NDList, NDList> predictor = loaded.newPredictor(); NoGrad noGrad = new NoGrad()) {
-            while (files.hasNext()) {
-                Row file = files.next();
+            while (rows.hasNext()) {
+                Row file = rows.next();
                 String path = file.getString(0);
                 Integer label = classOfFolder.get(parentFolder(path));
                 byte[] pixels = ImageDecoder.decode(file.getAs(1), channels, height, width);
@@ -159,9 +159,9 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         double seconds = (System.nanoTime() - start) / 1e9;
         TaskContext task = TaskContext.get();
         LOG.info(String.format(Locale.ROOT,
-                "partition %d/%d: %d images%s in %.2f s (%.1f img/s); %d scored in this JVM so far",
-                task == null ? 0 : task.partitionId() + 1, partitions, scored,
-                failed == 0 ? "" : ", " + failed + (failed == 1 ? " file" : " files") + " not an image", seconds, scored / seconds, SCORED.addAndGet(scored)));
+                "partition %d: %d images%s in %.2f s (%.1f img/s); %d images scored in this JVM so far (the job has %d files)",
+                task == null ? 0 : task.partitionId() + 1, scored,
+                failed == 0 ? "" : ", " + failed + (failed == 1 ? " file" : " files") + " not an image", seconds, scored / seconds, SCORED.addAndGet(scored), files));
         return out.iterator();
     }
 
