@@ -39,9 +39,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Wires dataset, model, loss, optimizer, evaluators and listeners into DJL's {@link Trainer} and
  * runs the epochs: train, validate, log, plot, checkpoint. Deterministic given the seed: data order
- * and augmentation are functions of (seed, epoch), and nothing else in training draws random
- * numbers, so a resumed run repeats an uninterrupted one, also from a checkpoint taken inside an
- * epoch ({@link CheckpointPolicy}).
+ * and augmentation are functions of (seed, epoch), mixup/cutmix of (seed, epoch, batch)
+ * ({@link SoftTargets}), and nothing else in training draws random numbers, so a resumed run
+ * repeats an uninterrupted one, also from a checkpoint taken inside an epoch
+ * ({@link CheckpointPolicy}); the checkpoint holds the weights' moving average with --model-ema
+ * ({@link ModelEma}), which is what validation sees.
  *
  * <p>When it starts, a run records its model spec (architecture, input size, normalization,
  * classes) in the run folder, so that exporting needs only the folder, not the dataset.
