@@ -40,6 +40,8 @@ import picocli.CommandLine.Spec;
             "  train --dataset fashion-mnist --epochs 15        full Fashion-MNIST (Debian package)",
             "  train --dataset folder:/data/flowers --image-size 128 --val-split 0.2",
             "  train --resume models/<run> --epochs 20          continue a run",
+            "  train --augment crop,erase --random-erasing 0.25 --auto-augment trivialaugment --label-smoothing 0.1",
+            "        --mixup-alpha 0.2 --cutmix-alpha 1.0 --model-ema --norm-weight-decay 0   torchvision's recipe options",
             "",
             "Exit codes: 0 done, 2 bad input, 3 training diverged."
         })
@@ -108,12 +110,52 @@ final class TrainCommand implements Callable<Integer> {
             description = "Hold out this seeded fraction of the training set for validation; 0 validates on the test set / val folder (default: ${DEFAULT-VALUE}).")
     double valSplit;
 
-    @Option(names = "--no-augment", description = "Turn off random crop (4-pixel padding) and horizontal flip.")
+    @Option(names = "--augment", paramLabel = "LIST",
+            description = "Per-image augmentations, comma-separated, from crop (4-pixel padding, random crop),"
+                    + " flip (horizontal; wrong for digits and text) and erase (needs --random-erasing P); none for"
+                    + " none (default: crop,flip, plus erase with --random-erasing).")
+    String augment;
+
+    @Option(names = "--no-augment", description = "The same as --augment none.")
     boolean noAugment;
 
     @Option(names = "--random-erasing", paramLabel = "P", defaultValue = "0",
             description = "Also erase one random rectangle (2-33%% of the image, aspect 0.3-3.3) to the mean with probability P, after crop and flip (Zhong et al. 2017; torchvision's RandomErasing); 0 = off (default: ${DEFAULT-VALUE}).")
     double randomErasing;
+
+    @Option(names = "--auto-augment", defaultValue = "none", paramLabel = "POLICY",
+            description = "none, trivialaugment or randaugment: torchvision's TrivialAugmentWide or RandAugment"
+                    + " (2 ops, magnitude 9) on the uint8 pixels after crop and flip (default: ${DEFAULT-VALUE}).")
+    String autoAugment;
+
+    @Option(names = "--label-smoothing", defaultValue = "0", paramLabel = "E",
+            description = "Train against (1-E) onehot + E/classes (torch's CrossEntropyLoss label_smoothing)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double labelSmoothing;
+
+    @Option(names = "--mixup-alpha", defaultValue = "0", paramLabel = "A",
+            description = "Mixup: each batch mixed with itself rolled by one, lambda ~ Beta(A, A); 0 = off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double mixupAlpha;
+
+    @Option(names = "--cutmix-alpha", defaultValue = "0", paramLabel = "A",
+            description = "CutMix: a box of the rolled batch pasted in, lambda ~ Beta(A, A) corrected to the box;"
+                    + " with --mixup-alpha, one of the two per batch (p=0.5); 0 = off (default: ${DEFAULT-VALUE}).")
+    double cutmixAlpha;
+
+    @Option(names = "--model-ema",
+            description = "Keep an exponential moving average of the weights (BatchNorm statistics included),"
+                    + " validate it, keep it in checkpoints and export it instead of the raw weights.")
+    boolean modelEma;
+
+    @Option(names = "--ema-decay", defaultValue = "0.999", paramLabel = "D",
+            description = "With --model-ema: ema = D*ema + (1-D)*w after every step (default: ${DEFAULT-VALUE}).")
+    double emaDecay;
+
+    @Option(names = "--norm-weight-decay", paramLabel = "WD",
+            description = "Weight decay of BatchNorm weights and biases and of all biases (torchvision's"
+                    + " norm_weight_decay; 0 is usual) (default: --weight-decay's).")
+    Double normWeightDecay;
 
     @Option(names = "--track-test",
             description = "Also measure test-set accuracy after every epoch, for time-to-accuracy reports; it is logged and plotted, never used to pick a checkpoint.")
@@ -169,7 +211,9 @@ final class TrainCommand implements Callable<Integer> {
                 stem, imageSize, epochs, batchSize, optimizer, lr, momentum,
                 weightDecay, lrSchedule, warmupEpochs, seed, limit,
                 valSplit, !noAugment, randomErasing, devices, workers, trackTest).withInit(init, freeze)
-                .withPrecision(precision, channelsLast);
+                .withPrecision(precision, channelsLast)
+                .withRecipe(augment, noAugment, autoAugment, labelSmoothing, mixupAlpha, cutmixAlpha, modelEma,
+                        emaDecay, normWeightDecay == null ? Double.NaN : normWeightDecay);
     }
 
     @Override

@@ -21,8 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Augmentation is He et al.'s CIFAR recipe: pad 4 pixels with raw value 0 on every side,
  * take a random crop of the original size, flip horizontally with probability 1/2. The crop is
  * done on raw pixels before normalizing, so padding normalizes to {@code -mean/std} like a black
- * border. Optionally, {@link #withRandomErasing random erasing} (Zhong et al. 2017) then sets a
- * random rectangle of the normalized image to 0, the dataset mean.
+ * border. {@link #withAugmentations} picks crop and flip separately (flip is wrong for digits and
+ * text), {@link #withAutoAugment} adds torchvision's TrivialAugmentWide or RandAugment on the uint8
+ * pixels after them. Optionally, {@link #withRandomErasing random erasing} (Zhong et al. 2017) then
+ * sets a random rectangle of the normalized image to 0, the dataset mean.
  *
  * <p>Deterministic for a given (seed, epoch): the shuffle comes from a Random seeded by (seed,
  * epoch) and each sample's augmentation from a generator seeded by (seed, epoch, position in the
@@ -44,6 +46,9 @@ public final class BatchLoader implements AutoCloseable {
     private final int batchSize;
     private final boolean shuffle;
     private final boolean augment;
+    private boolean crop;
+    private boolean flip;
+    private AutoAugment autoAugment = AutoAugment.NONE;
     private final long seed;
     private double erasing;
     private final int prefetch;
@@ -87,6 +92,8 @@ public final class BatchLoader implements AutoCloseable {
         this.batchSize = batchSize;
         this.shuffle = shuffle;
         this.augment = augment;
+        this.crop = augment;
+        this.flip = augment;
         this.seed = seed;
         // enough batches ahead to keep every worker busy, few enough to bound memory
         prefetch = Math.min(4, workers + 1);
@@ -112,6 +119,29 @@ public final class BatchLoader implements AutoCloseable {
             throw new DataException("--random-erasing must be in [0, 1], got " + probability);
         }
         this.erasing = probability;
+        return this;
+    }
+
+    /**
+     * With {@code augment}, chooses which of crop and flip run ({@link Augmentation#ERASE} is
+     * turned on by {@link #withRandomErasing}); the default is both. Draws are made only for the
+     * chosen ones, so crop and flip together draw exactly what they did before this option existed.
+     */
+    public BatchLoader withAugmentations(java.util.Set<Augmentation> items) {
+        this.crop = augment && items.contains(Augmentation.CROP);
+        this.flip = augment && items.contains(Augmentation.FLIP);
+        return this;
+    }
+
+    /**
+     * With {@code augment}, applies {@code policy} ({@link AutoAugment}) to each image's uint8
+     * pixels after crop and flip and before normalizing and erasing, as torchvision's
+     * classification preset does; its draws follow the crop's and flip's from the same per-image
+     * generator.
+     */
+    public BatchLoader withAutoAugment(AutoAugment policy) {
+        policy.check(set.channels());
+        this.autoAugment = policy;
         return this;
     }
 
@@ -204,15 +234,28 @@ public final class BatchLoader implements AutoCloseable {
             }
             int dy = 0;
             int dx = 0;
-            boolean flip = false;
+            boolean flipped = false;
             SplittableRandom rng = null;
             if (augment) {
                 rng = new SplittableRandom(mix(mix(seed, epoch), pos));
-                dy = rng.nextInt(2 * PAD + 1) - PAD;
-                dx = rng.nextInt(2 * PAD + 1) - PAD;
-                flip = rng.nextBoolean();
+                if (crop) {
+                    dy = rng.nextInt(2 * PAD + 1) - PAD;
+                    dx = rng.nextInt(2 * PAD + 1) - PAD;
+                }
+                if (flip) {
+                    flipped = rng.nextBoolean();
+                }
             }
-            write(raw, data, k * imageOut, dy, dx, flip);
+            if (rng != null && autoAugment != AutoAugment.NONE) {
+                int[] img = cropFlip(raw, channels, dy, dx, flipped);
+                img = autoAugment.apply(img, channels, height, width, rng);
+                for (int i = 0; i < imageOut; i++) {
+                    raw[i] = img[i];
+                }
+                write(raw, data, k * imageOut, 0, 0, false);
+            } else {
+                write(raw, data, k * imageOut, dy, dx, flipped);
+            }
             if (rng != null && erasing > 0 && rng.nextDouble() < erasing) {
                 erase(data, k * imageOut, channels, rng);
             }
@@ -244,6 +287,27 @@ public final class BatchLoader implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The crop and flip of {@link #write} on raw pixels, rounded and clamped to uint8 (needed after
+     * a bilinear resize): the input of the {@link AutoAugment} policies.
+     */
+    private int[] cropFlip(float[] raw, int channels, int dy, int dx, boolean flipped) {
+        int[] out = new int[channels * height * width];
+        int o = 0;
+        for (int c = 0; c < channels; c++) {
+            int in = c * height * width;
+            for (int y = 0; y < height; y++) {
+                int sy = y + dy;
+                for (int x = 0; x < width; x++) {
+                    int sx = (flipped ? width - 1 - x : x) + dx;
+                    boolean inside = sy >= 0 && sy < height && sx >= 0 && sx < width;
+                    out[o++] = inside ? Math.max(0, Math.min(255, Math.round(raw[in + sy * width + sx]))) : 0;
+                }
+            }
+        }
+        return out;
     }
 
     /** Sets one random rectangle of the image at {@code o} to 0 in every channel, if one fits. */

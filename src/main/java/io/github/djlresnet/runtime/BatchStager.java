@@ -39,7 +39,10 @@ public final class BatchStager {
         buffer.limit(bytes);
         NDArray x = manager.create(buffer.slice().order(ByteOrder.nativeOrder()),
                 new Shape(hb.size(), hb.channels(), hb.height(), hb.width()), DataType.FLOAT32);
-        NDArray y = manager.create(hb.labels());
+        // class indices, or (label smoothing, mixup, cutmix) one row of class probabilities per image
+        NDArray y = hb.labels().length == hb.size()
+                ? manager.create(hb.labels())
+                : manager.create(hb.labels(), new Shape(hb.size(), hb.labels().length / hb.size()));
         return new Batch(manager, new NDList(x), new NDList(y), hb.size(), Batchifier.STACK,
                 Batchifier.STACK, step, steps);
     }

@@ -32,6 +32,14 @@ public final class CheckpointFile {
     private static final int VERSION = 2;
     private static final String END = "end";
 
+    /**
+     * Named arrays with this prefix and a parameter path are the exponential moving average of
+     * that parameter ({@code --model-ema}); exports use them instead of the raw weights.
+     */
+    public static final String EMA_PREFIX = "#ema:";
+    /** The property with the EMA's decay, present when the checkpoint has averages. */
+    public static final String EMA_DECAY = "emaDecay";
+
     /** The properties and (if asked for) the named arrays of a checkpoint. */
     public record Contents(Map<String, String> properties, Map<String, NDArray> arrays) {}
 
@@ -115,6 +123,30 @@ public final class CheckpointFile {
         } catch (IOException e) {
             throw new InvalidInputException("cannot read checkpoint " + file + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Replaces each parameter of {@code block} that has an EMA array in {@code arrays} with it, in
+     * place; returns how many were replaced.
+     */
+    public static int applyAverages(Block block, Map<String, NDArray> arrays) {
+        int n = 0;
+        for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : block.getParameters()) {
+            NDArray avg = arrays.get(EMA_PREFIX + p.getKey());
+            if (avg != null) {
+                copyInto(p.getValue().getArray(), avg);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * {@code target = source}, in place and exactly for finite values ({@code target * 0 + source}),
+     * so that the array a block or an optimizer holds stays the same object.
+     */
+    public static void copyInto(NDArray target, NDArray source) {
+        target.muli(0).addi(source);
     }
 
     private static String readMagic(DataInputStream in) throws IOException {

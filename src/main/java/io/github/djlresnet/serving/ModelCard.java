@@ -11,8 +11,14 @@ import java.util.Locale;
  * @param accuracy validation accuracy in [0, 1]; NaN when not measured
  * @param date the day of the export
  * @param commandLine the command that produced the model (or empty)
+ * @param weights which weights these are when not the plain training weights, e.g. an
+ *     exponential moving average (or empty)
  */
-public record ModelCard(String dataset, double accuracy, LocalDate date, String commandLine) {
+public record ModelCard(String dataset, double accuracy, LocalDate date, String commandLine, String weights) {
+
+    public ModelCard(String dataset, double accuracy, LocalDate date, String commandLine) {
+        this(dataset, accuracy, date, commandLine, "");
+    }
 
     public ModelCard {
         if (dataset == null || dataset.isBlank()) {
@@ -25,11 +31,17 @@ public record ModelCard(String dataset, double accuracy, LocalDate date, String 
             date = LocalDate.now();
         }
         commandLine = commandLine == null ? "" : commandLine;
+        weights = weights == null ? "" : weights;
     }
 
     /** A card dated today. */
     public static ModelCard today(String dataset, double accuracy, String commandLine) {
         return new ModelCard(dataset, accuracy, LocalDate.now(), commandLine);
+    }
+
+    /** A card dated today for weights that are not the plain training weights (see {@code weights}). */
+    public static ModelCard today(String dataset, double accuracy, String commandLine, String weights) {
+        return new ModelCard(dataset, accuracy, LocalDate.now(), commandLine, weights);
     }
 
     /** The accuracy as text: a percentage, or "not measured". */

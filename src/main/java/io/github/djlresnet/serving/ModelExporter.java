@@ -199,7 +199,7 @@ public final class ModelExporter {
                 StandardCharsets.UTF_8);
         Map<String, String> props = ServingProperties.of(spec, name, epoch, sha);
         Files.writeString(tmp.resolve(ModelFolder.SERVING_PROPERTIES),
-                ServingProperties.text(props, spec.config()), StandardCharsets.ISO_8859_1);
+                ServingProperties.text(props, spec.config(), card.weights()), StandardCharsets.ISO_8859_1);
         Files.writeString(tmp.resolve(ModelFolder.README), ModelReadme.text(spec, card, paramsFile, sha),
                 StandardCharsets.UTF_8);
         ModelJar.write(tmp.resolve(ModelFolder.JAR));

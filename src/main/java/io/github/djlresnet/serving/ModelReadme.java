@@ -19,6 +19,9 @@ final class ModelReadme {
         row(sb, "dataset", card.dataset());
         row(sb, "validation accuracy", card.accuracyText());
         row(sb, "exported", card.date().toString());
+        if (!card.weights().isEmpty()) {
+            row(sb, "weights", card.weights());
+        }
         row(sb, "command", card.commandLine().isEmpty() ? "-" : "`" + card.commandLine().replace("`", "'") + "`");
         row(sb, "input", spec.imageSize() + "x" + spec.imageSize() + ", "
                 + (c.inputChannels() == 1 ? "grayscale" : "RGB"));

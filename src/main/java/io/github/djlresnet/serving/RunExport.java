@@ -51,14 +51,19 @@ public final class RunExport {
         try (Model model = Model.newInstance(folder.name(), "PyTorch")) {
             model.setBlock(ResNet.build(spec.config()));
             CheckpointFile.Contents contents = CheckpointFile.read(
-                    folder.checkpoint(which), model.getBlock(), model.getNDManager(), false);
+                    folder.checkpoint(which), model.getBlock(), model.getNDManager(), true);
+            // a --model-ema run exports its averaged weights, as it validated them
+            boolean averaged = CheckpointFile.applyAverages(model.getBlock(), contents.arrays()) > 0;
+            contents.arrays().values().forEach(ai.djl.ndarray.NDArray::close);
             // DJL saves a block with its input shape; initializing after loading keeps the values
             model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1,
                     spec.config().inputChannels(), spec.imageSize(), spec.imageSize()));
             int epochs = Integer.parseInt(contents.properties().get("epochsDone"));
             int steps = Integer.parseInt(contents.properties().getOrDefault("stepsDone", "0"));
             ModelCard card = ModelCard.today(ModelSpec.dataset(folder.modelSpec()),
-                    steps == 0 ? validationAccuracy(folder.metrics(), epochs) : Double.NaN, command);
+                    steps == 0 ? validationAccuracy(folder.metrics(), epochs) : Double.NaN, command,
+                    averaged ? "exponential moving average of the training weights (decay "
+                            + contents.properties().get(CheckpointFile.EMA_DECAY) + ", --model-ema)" : "");
             Path dir = export.write(model, spec, epochs, card);
             return new Result(dir, epochs, steps);
         }

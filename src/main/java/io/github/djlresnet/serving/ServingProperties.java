@@ -48,8 +48,16 @@ final class ServingProperties {
 
     /** The file's text, with comments saying why the less obvious keys are there. */
     static String text(Map<String, String> properties, ResNetConfig config) {
+        return text(properties, config, "");
+    }
+
+    /** The same, with a comment saying which weights the params file holds when they are not the plain ones. */
+    static String text(Map<String, String> properties, ResNetConfig config, String weights) {
         StringBuilder sb = new StringBuilder();
         sb.append("# djl-resnet export: ").append(ArchitectureCheck.describe(config)).append('\n');
+        if (!weights.isEmpty()) {
+            sb.append("# weights: ").append(weights.replace('\n', ' ')).append('\n');
+        }
         sb.append("# Load with DJL Criteria (optModelPath = this folder) or DJL Serving.\n");
         sb.append("# resize/flag/width/height: DJL's image translator converts any PNG/JPEG to the input.\n");
         sb.append("# normalizeMean/normalizeStd are applied inside the block (DJL's 'normalize'\n");

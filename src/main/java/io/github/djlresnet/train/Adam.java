@@ -48,7 +48,7 @@ public final class Adam extends StepOptimizer {
     /** Updates one parameter; {@code grad} is modified in place (weight decay). */
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
-        addWeightDecay(weight, grad, weightDecay);
+        addWeightDecay(weight, grad, weightDecayOf(parameterId, weightDecay));
         // zerosLike allocates in the weight's manager, so the moments live as long as the model
         NDArray m = moments.computeIfAbsent(parameterId + "#m", k -> weight.zerosLike());
         NDArray v = moments.computeIfAbsent(parameterId + "#v", k -> weight.zerosLike());

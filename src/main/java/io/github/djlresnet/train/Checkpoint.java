@@ -29,6 +29,7 @@ public final class Checkpoint {
     private static final String IMAGES = "imagesDone";
     private static final String SECONDS = "secondsDone";
     private static final String EVALUATOR = "evaluator.";
+    private static final String EMA_UPDATES = "emaUpdates";
 
     /**
      * Where a run is.
@@ -60,6 +61,12 @@ public final class Checkpoint {
 
     public static void save(Path file, Block block, StepOptimizer optimizer, State state)
             throws IOException {
+        save(file, block, optimizer, null, state);
+    }
+
+    /** Also saves {@code ema}'s averages and update count (null: no EMA). */
+    public static void save(Path file, Block block, StepOptimizer optimizer, ModelEma ema, State state)
+            throws IOException {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put(EPOCHS_DONE, String.valueOf(state.epochsDone()));
         properties.put(BEST_ACCURACY, String.valueOf(state.bestAccuracy()));
@@ -79,6 +86,11 @@ public final class Checkpoint {
         for (Map.Entry<String, NDArray> e : optimizer.state().entrySet()) {
             arrays.put(translate(e.getKey(), names), e.getValue());
         }
+        if (ema != null) {
+            properties.put(CheckpointFile.EMA_DECAY, String.valueOf(ema.decay()));
+            properties.put(EMA_UPDATES, String.valueOf(ema.updates()));
+            arrays.putAll(ema.state());
+        }
         CheckpointFile.write(file, properties, block, arrays);
     }
 
@@ -91,6 +103,14 @@ public final class Checkpoint {
      * mismatched file.
      */
     public static State load(Path file, Block block, StepOptimizer optimizer, NDManager manager) {
+        return load(file, block, optimizer, null, manager);
+    }
+
+    /**
+     * Also restores {@code ema} (null: none). A checkpoint without averages leaves {@code ema}
+     * empty, so that its next update copies the weights.
+     */
+    public static State load(Path file, Block block, StepOptimizer optimizer, ModelEma ema, NDManager manager) {
         CheckpointFile.Contents contents = CheckpointFile.read(file, block, manager, true);
         try {
             Map<String, String> ids = new LinkedHashMap<>();
@@ -98,7 +118,12 @@ public final class Checkpoint {
                 ids.put(p.getKey(), p.getValue().getId());
             }
             Map<String, NDArray> buffers = new LinkedHashMap<>();
+            Map<String, NDArray> averages = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : contents.arrays().entrySet()) {
+                if (e.getKey().startsWith(CheckpointFile.EMA_PREFIX)) {
+                    averages.put(e.getKey(), e.getValue());
+                    continue;
+                }
                 String key = translate(e.getKey(), ids);
                 if (key == null) {
                     throw new InvalidInputException(
@@ -107,6 +132,13 @@ public final class Checkpoint {
                 buffers.put(key, e.getValue());
             }
             optimizer.restoreState(buffers, manager);
+            if (ema != null && !averages.isEmpty()) {
+                try {
+                    ema.restore(averages, Long.parseLong(contents.properties().get(EMA_UPDATES)), manager);
+                } catch (RuntimeException e) {
+                    throw new InvalidInputException(file + " has a damaged EMA state: " + e.getMessage());
+                }
+            }
             return state(file, contents.properties());
         } finally {
             // restoreState keeps copies

@@ -34,7 +34,7 @@ public final class MomentumSgd extends StepOptimizer {
      */
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
-        addWeightDecay(weight, grad, weightDecay);
+        addWeightDecay(weight, grad, weightDecayOf(parameterId, weightDecay));
         NDArray step;
         if (momentum != 0f) {
             NDArray buffer = buffers.get(parameterId);

@@ -6,6 +6,7 @@ import ai.djl.training.evaluator.Accuracy;
 import ai.djl.training.evaluator.Evaluator;
 import ai.djl.training.evaluator.TopKAccuracy;
 import ai.djl.training.loss.SoftmaxCrossEntropyLoss;
+import ai.djl.util.Pair;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,10 +59,30 @@ public final class ResumableEvaluators {
         }
     }
 
-    /** Top-1 accuracy (DJL's Accuracy). */
+    /**
+     * Class indices for class-probability labels (label smoothing, mixup, cutmix): each row's
+     * argmax, the class with the larger share (ties: the lower index); index labels as they are.
+     */
+    static NDList hardLabels(NDList labels, NDList predictions) {
+        NDArray label = labels.head();
+        if (label.getShape().dimension() == 2 && label.getShape().equals(predictions.head().getShape())) {
+            return new NDList(label.argMax(1));
+        }
+        return labels;
+    }
+
+    /**
+     * Top-1 accuracy (DJL's Accuracy). With class-probability labels it counts a prediction as
+     * right when it is the label's argmax ({@link #hardLabels}).
+     */
     public static final class Top1 extends Accuracy implements Resumable {
         public Top1(String name) {
             super(name);
+        }
+
+        @Override
+        protected Pair<Long, NDArray> accuracyHelper(NDList labels, NDList predictions) {
+            return super.accuracyHelper(hardLabels(labels, predictions), predictions);
         }
 
         @Override
@@ -75,10 +96,15 @@ public final class ResumableEvaluators {
         }
     }
 
-    /** Top-k accuracy (DJL's TopKAccuracy). */
+    /** Top-k accuracy (DJL's TopKAccuracy), against {@link #hardLabels} as Top1. */
     public static final class TopK extends TopKAccuracy implements Resumable {
         public TopK(String name, int k) {
             super(name, k);
+        }
+
+        @Override
+        protected Pair<Long, NDArray> accuracyHelper(NDList labels, NDList predictions) {
+            return super.accuracyHelper(hardLabels(labels, predictions), predictions);
         }
 
         @Override
@@ -110,9 +136,27 @@ public final class ResumableEvaluators {
      */
     public static final class CrossEntropy extends SoftmaxCrossEntropyLoss implements Resumable {
         private final Map<String, Float> sums = new ConcurrentHashMap<>();
+        private final SoftmaxCrossEntropyLoss soft;
 
         public CrossEntropy(String name) {
             super(name);
+            // DJL's dense form: -sum_k target_k log softmax(logits)_k, averaged over the batch
+            soft = new SoftmaxCrossEntropyLoss(name, 1, -1, false, true);
+        }
+
+        /**
+         * Cross-entropy against class indices (DJL's sparse form) or, for labels shaped like the
+         * predictions, against class probabilities (its dense form; what label smoothing, mixup
+         * and cutmix give the training batches). Validation batches keep class indices, so the
+         * validation loss is the plain cross-entropy.
+         */
+        @Override
+        public NDArray evaluate(NDList labels, NDList predictions) {
+            NDArray label = labels.head();
+            if (label.getShape().dimension() == 2 && label.getShape().equals(predictions.head().getShape())) {
+                return soft.evaluate(labels, predictions);
+            }
+            return super.evaluate(labels, predictions);
         }
 
         @Override

@@ -25,10 +25,33 @@ public abstract class StepOptimizer extends Optimizer {
 
     private volatile float learningRate;
     private List<Parameter> trainable;
+    private float normWeightDecay = Float.NaN;
+    private final java.util.Set<String> normGroup = new java.util.HashSet<>();
 
     protected StepOptimizer(float learningRate) {
         super(new Builder());
         this.learningRate = learningRate;
+    }
+
+    /**
+     * Gives BatchNorm weights and biases (DJL's {@code GAMMA} and {@code BETA} parameters) and all
+     * biases ({@code BIAS}: in a ResNet the fully connected layer's) this weight decay instead of
+     * the optimizer's; NaN (the default) keeps one value for all, as torchvision's
+     * {@code set_weight_decay} with {@code norm_weight_decay=None}.
+     */
+    public StepOptimizer withNormWeightDecay(float decay) {
+        this.normWeightDecay = decay;
+        return this;
+    }
+
+    /** The weight decay of parameter {@code parameterId}: {@code weightDecay} or the norm group's. */
+    protected float weightDecayOf(String parameterId, float weightDecay) {
+        return !Float.isNaN(normWeightDecay) && normGroup.contains(parameterId) ? normWeightDecay : weightDecay;
+    }
+
+    /** Whether a parameter of this type is in the norm group of {@link #withNormWeightDecay}. */
+    static boolean inNormGroup(Parameter.Type type) {
+        return type == Parameter.Type.GAMMA || type == Parameter.Type.BETA || type == Parameter.Type.BIAS;
     }
 
     /** Sets the rate for the following steps. */
@@ -47,6 +70,9 @@ public abstract class StepOptimizer extends Optimizer {
             for (Pair<String, Parameter> p : block.getParameters()) {
                 if (p.getValue().requiresGradient()) {
                     trainable.add(p.getValue());
+                    if (inNormGroup(p.getValue().getType())) {
+                        normGroup.add(p.getValue().getId());
+                    }
                 }
             }
         }

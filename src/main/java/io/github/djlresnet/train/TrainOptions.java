@@ -44,7 +44,8 @@ public record TrainOptions(
         Path init,
         int freeze,
         Precision precision,
-        boolean channelsLast) {
+        boolean channelsLast,
+        Recipe recipe) {
 
     /** Stages a run can freeze after the stem: 1-4. */
     public static final int STAGES = 4;
@@ -62,6 +63,17 @@ public record TrainOptions(
                 workers, trackTest, null, 0, Precision.FP32, false);
     }
 
+    /** The settings of runs made before the recipe options ({@link Recipe}) existed: their defaults. */
+    public TrainOptions(String dataset, Path dataDir, int depth, Shortcut shortcut, Stem stem, int imageSize,
+            int epochs, int batchSize, String optimizer, float lr, float momentum, float weightDecay,
+            LrSchedule.Kind lrSchedule, double warmupEpochs, long seed, int limit, double valSplit, boolean augment,
+            double randomErasing, String devices, int workers, boolean trackTest, Path init, int freeze,
+            Precision precision, boolean channelsLast) {
+        this(dataset, dataDir, depth, shortcut, stem, imageSize, epochs, batchSize, optimizer, lr, momentum,
+                weightDecay, lrSchedule, warmupEpochs, seed, limit, valSplit, augment, randomErasing, devices,
+                workers, trackTest, init, freeze, precision, channelsLast, null);
+    }
+
     public TrainOptions {
         check(freeze >= 0 && freeze <= STAGES, "--freeze must be 0 to " + STAGES + " stages, got " + freeze);
         check(freeze == 0 || init != null, "--freeze keeps loaded weights fixed, so it needs --init");
@@ -75,8 +87,19 @@ public record TrainOptions(
         check(imageSize >= 0, "--image-size must be 0 (native) or positive, got " + imageSize);
         check(randomErasing >= 0 && randomErasing <= 1,
                 "--random-erasing must be in [0, 1], got " + randomErasing);
-        check(augment || randomErasing == 0,
-                "--random-erasing needs augmentation on (it was turned off with --no-augment)");
+        if (recipe == null) {
+            // the settings of a run before --augment: crop and flip with augment on, erase with P > 0
+            check(augment || randomErasing == 0,
+                    "--random-erasing needs augmentation on (it was turned off with --no-augment)");
+            recipe = Recipe.DEFAULT.withAugmentations(Recipe.legacy(augment, randomErasing));
+        }
+        boolean erase = recipe.augmentations().contains(io.github.djlresnet.data.Augmentation.ERASE);
+        check(!erase || randomErasing > 0, "--augment erase needs --random-erasing P (its probability)");
+        check(erase || randomErasing == 0, recipe.augmentations().isEmpty()
+                ? "--random-erasing needs augmentation on (it was turned off with --no-augment)"
+                : "--random-erasing needs erase in --augment");
+        // augment: whether any training augmentation runs (what the loader needs to know)
+        augment = recipe.augments();
         check(workers >= 1, "--workers must be at least 1, got " + workers);
         optimizer = optimizer.toLowerCase(Locale.ROOT);
         check(optimizer.equals("sgd") || optimizer.equals("adam"),
@@ -114,7 +137,7 @@ public record TrainOptions(
         return new TrainOptions(dataset, dataDir, depth, shortcut, stem, imageSize, newEpochs,
                 batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs, seed,
                 limit, valSplit, augment, randomErasing, devices, workers, trackTest, init, freeze,
-                precision, channelsLast);
+                precision, channelsLast, recipe);
     }
 
     /** The same settings starting from {@code newInit}'s weights (null: none), with {@code stages} frozen. */
@@ -122,7 +145,7 @@ public record TrainOptions(
         return new TrainOptions(dataset, dataDir, depth, shortcut, stem, imageSize, epochs,
                 batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs, seed,
                 limit, valSplit, augment, randomErasing, devices, workers, trackTest, newInit, stages,
-                precision, channelsLast);
+                precision, channelsLast, recipe);
     }
 
     /** The same settings with another convolution precision and layout. */
@@ -130,7 +153,31 @@ public record TrainOptions(
         return new TrainOptions(dataset, dataDir, depth, shortcut, stem, imageSize, epochs,
                 batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs, seed,
                 limit, valSplit, augment, randomErasing, devices, workers, trackTest, init, freeze,
-                newPrecision, newChannelsLast);
+                newPrecision, newChannelsLast, recipe);
+    }
+
+    /** The same settings with another {@link Recipe} (its augmentations replace crop/flip/erase). */
+    public TrainOptions withRecipe(Recipe newRecipe) {
+        return new TrainOptions(dataset, dataDir, depth, shortcut, stem, imageSize, epochs,
+                batchSize, optimizer, lr, momentum, weightDecay, lrSchedule, warmupEpochs, seed,
+                limit, valSplit, augment, randomErasing, devices, workers, trackTest, init, freeze,
+                precision, channelsLast, newRecipe);
+    }
+
+    /**
+     * The command line's recipe options on top of these settings. {@code augmentList} null keeps
+     * the augmentations these settings have (crop and flip unless {@code --no-augment}, erase with
+     * {@code --random-erasing P}); {@code --no-augment} is {@code --augment none}, so giving both
+     * is refused.
+     */
+    public TrainOptions withRecipe(String augmentList, boolean noAugment, String autoAugment, double labelSmoothing,
+            double mixupAlpha, double cutmixAlpha, boolean modelEma, double emaDecay, double normWeightDecay) {
+        check(augmentList == null || !noAugment, "--no-augment is --augment none: give one of them, not both");
+        java.util.Set<io.github.djlresnet.data.Augmentation> set = augmentList == null
+                ? recipe.augmentations()
+                : io.github.djlresnet.data.Augmentation.parseList(augmentList);
+        return withRecipe(new Recipe(set, io.github.djlresnet.data.AutoAugment.parse(autoAugment), labelSmoothing,
+                mixupAlpha, cutmixAlpha, modelEma, emaDecay, normWeightDecay));
     }
 
     public void save(Path file) throws IOException {
@@ -165,6 +212,14 @@ public record TrainOptions(
         p.setProperty("freeze", String.valueOf(freeze));
         p.setProperty("precision", precision.toString());
         p.setProperty("channelsLast", String.valueOf(channelsLast));
+        p.setProperty("augmentations", io.github.djlresnet.data.Augmentation.format(recipe.augmentations()));
+        p.setProperty("autoAugment", recipe.autoAugment().toString());
+        p.setProperty("labelSmoothing", String.valueOf(recipe.labelSmoothing()));
+        p.setProperty("mixupAlpha", String.valueOf(recipe.mixupAlpha()));
+        p.setProperty("cutmixAlpha", String.valueOf(recipe.cutmixAlpha()));
+        p.setProperty("modelEma", String.valueOf(recipe.modelEma()));
+        p.setProperty("emaDecay", String.valueOf(recipe.emaDecay()));
+        p.setProperty("normWeightDecay", String.valueOf(recipe.normWeightDecay()));
         DurableFiles.write(file, (OutputStream out) -> p.store(out, "djl-resnet training run"));
     }
 
@@ -203,7 +258,17 @@ public record TrainOptions(
                     Integer.parseInt(p.getProperty("freeze", "0")),
                     // absent in runs made before the options existed: fp32, DJL's layout
                     Precision.parse(p.getProperty("precision", "fp32")),
-                    Boolean.parseBoolean(p.getProperty("channelsLast", "false")));
+                    Boolean.parseBoolean(p.getProperty("channelsLast", "false")),
+                    // absent in runs made before the recipe options: crop/flip/erase from augment and randomErasing
+                    p.getProperty("augmentations") == null ? null : new Recipe(
+                            io.github.djlresnet.data.Augmentation.parseList(p.getProperty("augmentations")),
+                            io.github.djlresnet.data.AutoAugment.parse(p.getProperty("autoAugment")),
+                            Double.parseDouble(p.getProperty("labelSmoothing")),
+                            Double.parseDouble(p.getProperty("mixupAlpha")),
+                            Double.parseDouble(p.getProperty("cutmixAlpha")),
+                            Boolean.parseBoolean(p.getProperty("modelEma")),
+                            Double.parseDouble(p.getProperty("emaDecay")),
+                            Double.parseDouble(p.getProperty("normWeightDecay"))));
         } catch (IOException | RuntimeException e) {
             throw new InvalidInputException(
                     file + " is not a readable run settings file: " + e.getMessage());

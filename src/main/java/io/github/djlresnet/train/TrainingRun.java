@@ -16,6 +16,7 @@ import io.github.djlresnet.data.Datasets;
 import io.github.djlresnet.data.HostBatch;
 import io.github.djlresnet.data.ImageSet;
 import io.github.djlresnet.data.LoadedData;
+import io.github.djlresnet.data.SoftTargets;
 import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
@@ -38,9 +39,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Wires dataset, model, loss, optimizer, evaluators and listeners into DJL's {@link Trainer} and
  * runs the epochs: train, validate, log, plot, checkpoint. Deterministic given the seed: data order
- * and augmentation are functions of (seed, epoch), and nothing else in training draws random
- * numbers, so a resumed run repeats an uninterrupted one, also from a checkpoint taken inside an
- * epoch ({@link CheckpointPolicy}).
+ * and augmentation are functions of (seed, epoch), mixup/cutmix of (seed, epoch, batch)
+ * ({@link SoftTargets}), and nothing else in training draws random numbers, so a resumed run
+ * repeats an uninterrupted one, also from a checkpoint taken inside an epoch
+ * ({@link CheckpointPolicy}); the checkpoint holds the weights' moving average with --model-ema
+ * ({@link ModelEma}), which is what validation sees.
  *
  * <p>When it starts, a run records its model spec (architecture, input size, normalization,
  * classes) in the run folder, so that exporting needs only the folder, not the dataset.
@@ -61,6 +64,8 @@ public final class TrainingRun implements AutoCloseable {
     private final BatchLoader validationLoader;
     private final BatchLoader testLoader; // null unless --track-test
     private final MetricsLog metrics;
+    private final ModelEma ema; // null unless --model-ema
+    private final SoftTargets targets; // null unless label smoothing, mixup or cutmix
     private final BatchStager stager = new BatchStager();
     private Checkpoint.State state;
     private CheckpointPolicy checkpoints = CheckpointPolicy.DEFAULT;
@@ -118,11 +123,17 @@ public final class TrainingRun implements AutoCloseable {
         optimizer = options.optimizer().equals("adam")
                 ? new Adam(options.lr(), options.weightDecay())
                 : new MomentumSgd(options.lr(), options.momentum(), options.weightDecay());
+        Recipe recipe = options.recipe();
+        optimizer.withNormWeightDecay((float) recipe.normWeightDecay());
+        ema = recipe.modelEma() ? new ModelEma(recipe.emaDecay()) : null;
+        targets = recipe.softTargets() ? new SoftTargets(data.classes(), recipe.labelSmoothing(),
+                recipe.mixupAlpha(), recipe.cutmixAlpha(), options.seed()) : null;
         DefaultTrainingConfig trainingConfig = TrainerSetup.config(
                 optimizer, devices, data.classes());
         if (resume) {
             // before the trainer initializes the block, so the loaded values are kept
-            state = Checkpoint.load(folder.lastCheckpoint(), model.getBlock(), optimizer, model.getNDManager());
+            state = Checkpoint.load(folder.lastCheckpoint(), model.getBlock(), optimizer, ema,
+                    model.getNDManager());
             metrics = MetricsLog.resume(folder.metrics(), state.epochsDone());
             LOG.info("resuming {} after epoch {}{} (best val accuracy {} at epoch {})",
                     folder.dir(), state.epochsDone(),
@@ -153,7 +164,9 @@ public final class TrainingRun implements AutoCloseable {
 
         trainLoader = new BatchLoader(train, data.normalization(), options.imageSize(),
                 options.batchSize(), true, options.augment(), options.seed(), options.workers())
-                .withRandomErasing(options.randomErasing());
+                .withRandomErasing(options.randomErasing())
+                .withAugmentations(recipe.augmentations())
+                .withAutoAugment(recipe.autoAugment());
         validationLoader = new BatchLoader(data.validation(), data.normalization(),
                 options.imageSize(), options.batchSize(), false, false, options.seed(),
                 options.workers());
@@ -198,7 +211,7 @@ public final class TrainingRun implements AutoCloseable {
             state = best
                     ? new Checkpoint.State(epoch, last.validationAccuracy(), epoch)
                     : new Checkpoint.State(epoch, state.bestAccuracy(), state.bestEpoch());
-            Checkpoint.save(folder.lastCheckpoint(), model.getBlock(), optimizer, state);
+            Checkpoint.save(folder.lastCheckpoint(), model.getBlock(), optimizer, ema, state);
             lastCheckpointNanos = System.nanoTime();
             if (best) {
                 // durably too: a run stopped mid-copy must not leave a torn best checkpoint
@@ -220,11 +233,18 @@ public final class TrainingRun implements AutoCloseable {
         try (BatchLoader.Epoch it = trainLoader.epoch(epoch, step)) {
             while (it.hasNext()) {
                 HostBatch hb = it.next();
+                if (targets != null) {
+                    hb = targets.apply(hb, epoch, step);
+                }
                 lr = schedule.at(epoch - 1 + (double) step / batches);
                 optimizer.setLearningRate(lr);
                 try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, step, batches)) {
                     EasyTrain.trainBatch(trainer, batch);
                     optimizer.step(trainer.getModel().getBlock());
+                    if (ema != null) {
+                        // torchvision's train.py keeps copying the weights during the warm-up epochs
+                        ema.update(trainer.getModel().getBlock(), epoch - 1 < options.warmupEpochs());
+                    }
                 } catch (ai.djl.TrainingDivergedException e) {
                     throw new TrainingDiverged(epoch, step + 1, folder);
                 }
@@ -238,8 +258,19 @@ public final class TrainingRun implements AutoCloseable {
             }
         }
         double trainSeconds = earlierSeconds + (System.nanoTime() - start) / 1e9;
-        validate();
-        double testAccuracy = testLoader == null ? Double.NaN : testAccuracy();
+        // with --model-ema the averaged weights are validated (and tested, checkpointed as best, exported)
+        if (ema != null) {
+            ema.swap(model.getBlock());
+        }
+        double testAccuracy;
+        try {
+            validate();
+            testAccuracy = testLoader == null ? Double.NaN : testAccuracy();
+        } finally {
+            if (ema != null) {
+                ema.swap(model.getBlock());
+            }
+        }
         trainer.notifyListeners(listener -> listener.onEpoch(trainer));
         var evals = trainer.getTrainingResult().getEvaluations();
         double epochSeconds = earlierSeconds + (System.nanoTime() - start) / 1e9;
@@ -254,7 +285,7 @@ public final class TrainingRun implements AutoCloseable {
     /** Writes last.ckpt inside epoch {@code epoch}; best.ckpt stays per epoch. */
     private void saveInEpoch(int epoch, Checkpoint.InEpoch progress) throws IOException {
         Checkpoint.State now = new Checkpoint.State(epoch - 1, state.bestAccuracy(), state.bestEpoch(), progress);
-        Checkpoint.save(folder.lastCheckpoint(), model.getBlock(), optimizer, now);
+        Checkpoint.save(folder.lastCheckpoint(), model.getBlock(), optimizer, ema, now);
         lastCheckpointNanos = System.nanoTime();
         LOG.info("checkpoint: epoch {} step {}/{} -> {}", epoch, progress.steps(),
                 trainLoader.batchesPerEpoch(), folder.lastCheckpoint());
@@ -313,6 +344,11 @@ public final class TrainingRun implements AutoCloseable {
         return optimizer;
     }
 
+    /** The weights' moving average; null unless --model-ema. */
+    public ModelEma ema() {
+        return ema;
+    }
+
     public RunFolder folder() {
         return folder;
     }
@@ -336,6 +372,9 @@ public final class TrainingRun implements AutoCloseable {
         validationLoader.close();
         if (testLoader != null) {
             testLoader.close();
+        }
+        if (ema != null) {
+            ema.close();
         }
         trainer.close();
         model.close();

@@ -45,16 +45,31 @@ class CrashResumeTest {
 
     @TempDir Path tmp;
 
+    /** Issue 29's options, all on: the EMA, mixup/cutmix and auto-augment state must resume too. */
+    private static final List<String> RECIPE = List.of("--augment", "crop,erase", "--random-erasing", "0.25",
+            "--auto-augment", "trivialaugment", "--label-smoothing", "0.1", "--mixup-alpha", "0.2",
+            "--cutmix-alpha", "1.0", "--model-ema", "--ema-decay", "0.9", "--norm-weight-decay", "0");
+
     @Test
     void killedMidEpochResumesToTheUninterruptedRun() throws Exception {
+        killAndResume(List.of());
+    }
+
+    @Test
+    void killedMidEpochWithTheRecipeOptionsResumesToTheUninterruptedRun() throws Exception {
+        killAndResume(RECIPE);
+    }
+
+    private void killAndResume(List<String> extra) throws Exception {
         EngineSetup.engine();
         Path straight = tmp.resolve("straight");
         List<String> args = new ArrayList<>(RUN);
+        args.addAll(extra);
         args.addAll(List.of("--checkpoint-minutes", "0", "--output", straight.toString()));
         assertEquals(0, Main.execute(args.toArray(String[]::new)));
 
         Path killed = tmp.resolve("killed");
-        String seen = trainInChildAndKill(killed, "checkpoint: epoch 1 step 3/8");
+        String seen = trainInChildAndKill(killed, extra, "checkpoint: epoch 1 step 3/8");
         assertTrue(seen.contains("checkpoint: epoch 1 step 3/8"), seen);
         assertFalse(Files.exists(killed.resolve("metrics.csv")) && metricRows(killed).size() > 0,
                 "killed before epoch 1 ended");
@@ -87,13 +102,14 @@ class CrashResumeTest {
     }
 
     /** Runs RUN in a child JVM with mid-epoch checkpoints and SIGKILLs it once {@code line} is logged. */
-    private static String trainInChildAndKill(Path output, String line) throws Exception {
+    private static String trainInChildAndKill(Path output, List<String> extra, String line) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // one process: no allocator relaunch, so the process killed is the one training
         command.addAll(List.of("-Ddjlresnet.malloc=default", "-Dai.djl.offline=true",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(RUN);
+        command.addAll(extra);
         command.addAll(List.of("--checkpoint-every", "3", "--output", output.toString()));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuilder log = new StringBuilder();
@@ -134,12 +150,19 @@ class CrashResumeTest {
         ModelSpec spec = ModelSpec.load(run.resolve("model-spec.properties"));
         try (Model model = Model.newInstance("check", "PyTorch")) {
             model.setBlock(ResNet.build(spec.config()));
-            CheckpointFile.read(run.resolve("checkpoints/last.ckpt"), model.getBlock(), model.getNDManager(), false);
+            var contents = CheckpointFile.read(run.resolve("checkpoints/last.ckpt"), model.getBlock(),
+                    model.getNDManager(), true);
             Map<String, float[]> values = new LinkedHashMap<>();
             for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
                 NDArray array = p.getValue().getArray();
                 values.put(p.getKey(), array.toFloatArray());
             }
+            // with --model-ema, the averages too
+            contents.arrays().forEach((k, v) -> {
+                if (k.startsWith(CheckpointFile.EMA_PREFIX)) {
+                    values.put(k, v.toFloatArray());
+                }
+            });
             return values;
         }
     }

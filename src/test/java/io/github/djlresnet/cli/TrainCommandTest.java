@@ -76,6 +76,17 @@ class TrainCommandTest {
             {"--precision", "fp16"},
             {"--resume", run.toString(), "--precision", "bf16"},
             {"--stem", "small", "--channels-last"},
+            {"--label-smoothing", "1.5"},
+            {"--augment", "crop,rotate"},
+            {"--augment", "crop", "--no-augment"},
+            {"--augment", "crop,erase"},
+            {"--augment", "crop", "--random-erasing", "0.5"},
+            {"--auto-augment", "autoaugment"},
+            {"--mixup-alpha", "-1"},
+            {"--cutmix-alpha", "-0.5"},
+            {"--model-ema", "--ema-decay", "1.5"},
+            {"--norm-weight-decay", "-1"},
+            {"--resume", run.toString(), "--model-ema"},
         };
         String[] expected = {
             "--epochs must be at least 1", "--batch-size must be at least 1", "unknown dataset",
@@ -86,6 +97,12 @@ class TrainCommandTest {
             "--checkpoint-every must be 0 (off) or more steps", "expected one of [IMAGENET, SMALL]",
             "expected one of [FP32, BF16]", "--precision cannot be combined with --resume",
             "--channels-last is not available with --stem small",
+            "--label-smoothing must be in [0, 1)", "unknown augmentation 'rotate'",
+            "--no-augment is --augment none", "--augment erase needs --random-erasing",
+            "--random-erasing needs erase in --augment", "--auto-augment must be none, trivialaugment or randaugment",
+            "--mixup-alpha must be 0 (off) or positive", "--cutmix-alpha must be 0 (off) or positive",
+            "--ema-decay must be in (0, 1)", "--norm-weight-decay must be 0 or more",
+            "--model-ema cannot be combined with --resume",
         };
         for (int i = 0; i < cases.length; i++) {
             List<String> args = new ArrayList<>(List.of(cases[i]));
@@ -126,6 +143,58 @@ class TrainCommandTest {
                     new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY));
             assertEquals(10, predictor.predict(image).items().size());
         }
+    }
+
+    /**
+     * The recipe options from the command line (what bench/fashion-mnist-result.sh's recipe29 uses,
+     * on 64 images): the run trains, and with --model-ema the exported model holds the averaged
+     * weights of the checkpoint and says so in its README and serving.properties.
+     */
+    @Test
+    void recipeRunExportsItsAveragedWeights() throws Exception {
+        Path dir = tmp.resolve("recipe");
+        Outcome o = train("--limit", "64", "--epochs", "1", "--depth", "18", "--batch-size", "32",
+                "--augment", "crop,erase", "--random-erasing", "0.25", "--auto-augment", "trivialaugment",
+                "--label-smoothing", "0.1", "--mixup-alpha", "0.2", "--cutmix-alpha", "1.0", "--model-ema",
+                "--ema-decay", "0.9", "--norm-weight-decay", "0", "--output", dir.toString());
+        assertEquals(0, o.code(), o.err());
+        String settings = Files.readString(dir.resolve("run.properties"));
+        assertTrue(settings.contains("augmentations=crop,erase") && settings.contains("modelEma=true"), settings);
+        assertTrue(Files.readString(dir.resolve("README.md")).contains("exponential moving average"));
+        assertTrue(Files.readString(dir.resolve("serving.properties")).contains("# weights: exponential moving average"));
+        io.github.djlresnet.runtime.ModelSpec spec =
+                io.github.djlresnet.runtime.ModelSpec.load(dir.resolve("model-spec.properties"));
+        java.util.Map<String, float[]> averages = new java.util.LinkedHashMap<>();
+        java.util.Map<String, float[]> raw = new java.util.LinkedHashMap<>();
+        try (ai.djl.Model m = ai.djl.Model.newInstance("check", "PyTorch")) {
+            m.setBlock(io.github.djlresnet.model.ResNet.build(spec.config()));
+            var contents = io.github.djlresnet.runtime.CheckpointFile.read(dir.resolve("checkpoints/last.ckpt"),
+                    m.getBlock(), m.getNDManager(), true);
+            for (var p : m.getBlock().getParameters()) {
+                raw.put(p.getKey(), p.getValue().getArray().toFloatArray());
+            }
+            contents.arrays().forEach((k, v) -> {
+                if (k.startsWith(io.github.djlresnet.runtime.CheckpointFile.EMA_PREFIX)) {
+                    averages.put(k.substring(io.github.djlresnet.runtime.CheckpointFile.EMA_PREFIX.length()),
+                            v.toFloatArray());
+                }
+            });
+        }
+        assertFalse(averages.isEmpty());
+        assertTrue(averages.entrySet().stream().anyMatch(e -> !java.util.Arrays.equals(e.getValue(), raw.get(e.getKey()))),
+                "the averages are not the raw weights");
+        int compared = 0;
+        try (var model = io.github.djlresnet.serving.ModelLoader.logits(dir)) {
+            // the same architecture lists its arrays in the same order (the loader's block may add a prefix)
+            var expected = averages.entrySet().iterator();
+            for (var p : model.getBlock().getParameters()) {
+                var e = expected.next();
+                assertTrue(p.getKey().endsWith(e.getKey()), p.getKey() + " vs " + e.getKey());
+                assertArrayEquals(e.getValue(), p.getValue().getArray().toFloatArray(), p.getKey());
+                compared++;
+            }
+        }
+        assertEquals(averages.size(), compared, "every exported array is the checkpoint's average");
     }
 
     @Test

@@ -265,4 +265,73 @@ class BatchLoaderTest {
         assertEquals("--batch-size must be positive, got 0",
                 assertThrows(DataException.class, () -> new BatchLoader(mini, NORM, 0, 0, false, false, 1, 1)).getMessage());
     }
+
+    @Test
+    void augmentListChoosesCropAndFlipSeparately() {
+        java.util.Set<Augmentation> flipOnly = java.util.EnumSet.of(Augmentation.FLIP);
+        java.util.Set<Augmentation> cropOnly = java.util.EnumSet.of(Augmentation.CROP);
+        try (BatchLoader flips = new BatchLoader(mini, NORM, 0, 50, false, true, 4, 2).withAugmentations(flipOnly);
+                BatchLoader crops = new BatchLoader(mini, NORM, 0, 50, false, true, 4, 2).withAugmentations(cropOnly);
+                BatchLoader both = new BatchLoader(mini, NORM, 0, 50, false, true, 4, 2)
+                        .withAugmentations(java.util.EnumSet.of(Augmentation.CROP, Augmentation.FLIP));
+                BatchLoader legacy = new BatchLoader(mini, NORM, 0, 50, false, true, 4, 2)) {
+            HostBatch f = epoch(flips, 1).get(0);
+            HostBatch c = epoch(crops, 1).get(0);
+            int flipped = 0;
+            int shifted = 0;
+            for (int k = 0; k < 50; k++) {
+                boolean plain = close(reference(raw(k), 0, 0, false), image(f, k));
+                boolean mirror = close(reference(raw(k), 0, 0, true), image(f, k));
+                assertTrue(plain || mirror, "flip only: image " + k + " is the original or its mirror, not shifted");
+                flipped += mirror && !plain ? 1 : 0;
+                boolean matched = false;
+                for (int dy = -4; dy <= 4 && !matched; dy++) {
+                    for (int dx = -4; dx <= 4 && !matched; dx++) {
+                        matched = close(reference(raw(k), dy, dx, false), image(c, k));
+                    }
+                }
+                assertTrue(matched, "crop only: image " + k + " is an unflipped crop");
+                shifted += close(reference(raw(k), 0, 0, false), image(c, k)) ? 0 : 1;
+            }
+            assertTrue(flipped > 10 && flipped < 40, flipped + " of 50 flipped");
+            assertTrue(shifted > 40, shifted + " of 50 shifted");
+            // crop,flip draws what the loader drew before the list existed
+            assertArrayEquals(epoch(legacy, 2).get(3).data(), epoch(both, 2).get(3).data());
+        }
+        assertEquals(java.util.EnumSet.of(Augmentation.CROP, Augmentation.ERASE), Augmentation.parseList(" erase, crop"));
+        assertTrue(Augmentation.parseList("none").isEmpty());
+        assertEquals("crop,erase", Augmentation.format(Augmentation.parseList("erase,crop")));
+        assertThrows(DataException.class, () -> Augmentation.parseList("crop,rotate"));
+        assertThrows(DataException.class, () -> Augmentation.parseList("crop,crop"));
+    }
+
+    @Test
+    void autoAugmentedBatchesAreUint8ImagesSeededByPosition() {
+        try (BatchLoader aa = new BatchLoader(mini, NORM, 0, 32, true, true, 4, 2)
+                        .withAugmentations(java.util.EnumSet.noneOf(Augmentation.class))
+                        .withAutoAugment(AutoAugment.TRIVIALAUGMENT);
+                BatchLoader ra = new BatchLoader(mini, NORM, 0, 32, true, true, 4, 1)
+                        .withAutoAugment(AutoAugment.RANDAUGMENT)) {
+            List<HostBatch> a = epoch(aa, 1);
+            List<HostBatch> again = epoch(aa, 1);
+            List<HostBatch> tail = new ArrayList<>();
+            try (BatchLoader.Epoch it = aa.epoch(1, 5)) {
+                it.forEachRemaining(tail::add);
+            }
+            assertArrayEquals(a.get(0).data(), again.get(0).data());
+            assertArrayEquals(a.get(5).data(), tail.get(0).data(), "resuming at batch 5 gives the same images");
+            int[] order = aa.order(1);
+            int unchanged = 0;
+            for (int k = 0; k < 32; k++) {
+                float[] got = image(a.get(0), k);
+                for (float v : got) {
+                    double pixel = (v * STD + MEAN) * 255;
+                    assertEquals(Math.rint(pixel), pixel, 2e-3, "a uint8 value, normalized");
+                }
+                unchanged += close(reference(raw(order[k]), 0, 0, false), got) ? 1 : 0;
+            }
+            assertTrue(unchanged < 16, unchanged + " of 32 left as they were");
+            assertEquals(32, epoch(ra, 1).get(0).size());
+        }
+    }
 }
