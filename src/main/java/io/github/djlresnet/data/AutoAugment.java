@@ -203,14 +203,11 @@ public enum AutoAugment {
 
     /** torchvision's {@code _blend}: (ratio a + (1 - ratio) b) in float, clamped to 0-255, truncated. */
     static int[] blend(int[] a, int[] b, double ratio) {
-        float r = (float) ratio;
-        float q = (float) (1.0 - ratio);
-        int[] out = new int[a.length];
-        for (int i = 0; i < a.length; i++) {
-            float v = r * a[i] + q * b[i];
-            out[i] = (int) Math.min(255f, Math.max(0f, v));
+        float[] fb = new float[b.length];
+        for (int i = 0; i < b.length; i++) {
+            fb[i] = b[i];
         }
-        return out;
+        return blend(a, fb, ratio);
     }
 
     private static int[] blend(int[] a, float[] b, double ratio) {
