@@ -10,7 +10,8 @@ on the other) is the step's wall time minus the outermost operators.
 The profiler slows small operators down on both sides, so the img/s printed here is not a speed;
 compare the columns with each other, and take speeds from bench/compare.py.
 
-Usage: bench/op_profile.py [--workload w28g] [--steps 10] [--warmup 5] [--top 25] [--keep DIR]
+Usage: bench/op_profile.py [--workload w28g|w32|w224|s28g] [--mode train|infer] [--steps 10]
+                           [--warmup 5] [--top 25] [--keep DIR] [--python /opt/torch213/bin/python]
 (run from the project root after `mvn -q compile`; nothing else should be running)
 """
 import argparse
@@ -77,7 +78,10 @@ def self_times(trace_file):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--workload", default="w28g", choices=["w28g", "w32", "w224"])
+    p.add_argument("--workload", default="w28g", choices=["w28g", "w32", "w224", "s28g"])
+    p.add_argument("--mode", default="train", choices=["train", "infer"])
+    p.add_argument("--python", default="/usr/bin/python3",
+                   help="the PyTorch peer's Python (e.g. /opt/torch213/bin/python; default: %(default)s)")
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--top", type=int, default=25)
@@ -91,18 +95,18 @@ def main():
     for f in (djl_trace, torch_trace):
         if os.path.exists(f):
             os.remove(f)
-    common = ["--workload", a.workload, "--mode", "train", "--steps", str(a.steps),
+    common = ["--workload", a.workload, "--mode", a.mode, "--steps", str(a.steps),
               "--warmup", str(a.warmup)]
     results = {
         "djl": run(["java"] + JVM_FLAGS + ["-cp", classpath(), "io.github.djlresnet.cli.Main",
                                            "benchmark", "--seconds", "0", "--profile", djl_trace]
                    + common),
-        "pytorch": run(["/usr/bin/python3", os.path.join(HERE, "pytorch_peer.py"),
+        "pytorch": run([a.python, os.path.join(HERE, "pytorch_peer.py"), "--threads", "2",
                         "--profile", torch_trace] + common),
     }
     traces = {"djl": self_times(djl_trace), "pytorch": self_times(torch_trace)}
 
-    print(f"{a.workload} training, {a.steps} profiled steps each (milliseconds per step; "
+    print(f"{a.workload} {a.mode}, {a.steps} profiled steps each (milliseconds per step; "
           f"the profiler's own cost is included, so these are not speeds)")
     walls = {}
     for side in ("djl", "pytorch"):
