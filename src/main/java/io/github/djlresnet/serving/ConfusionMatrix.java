@@ -23,11 +23,16 @@ public final class ConfusionMatrix {
 
     /** Counts one image of class {@code truth} predicted as {@code predicted}. */
     public void add(int truth, int predicted) {
+        add(truth, predicted, 1);
+    }
+
+    /** Counts {@code images} images of class {@code truth} predicted as {@code predicted}. */
+    public void add(int truth, int predicted, long images) {
         if (truth < 0 || truth >= counts.length || predicted < 0 || predicted >= counts.length) {
             throw new InvalidInputException(
                     "class index out of range [0, " + counts.length + "): true " + truth + ", predicted " + predicted);
         }
-        counts[truth][predicted]++;
+        counts[truth][predicted] += images;
     }
 
     public List<String> classes() {

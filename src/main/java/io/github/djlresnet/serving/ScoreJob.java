@@ -271,33 +271,20 @@ public final class ScoreJob {
         long files = 0;
         long notImages = 0;
         List<String> listed = new ArrayList<>();
-        long[][] counts = new long[synset.size()][synset.size()];
-        long labelled = 0;
+        ConfusionMatrix confusion = new ConfusionMatrix(synset);
         for (ScorePartition.Tally t : tallies) {
             files += t.files();
             notImages += t.notImages();
             listed.addAll(t.firstNotImages());
-            for (int truth = 0; truth < counts.length; truth++) {
-                for (int predicted = 0; predicted < counts.length; predicted++) {
-                    counts[truth][predicted] += t.confusion()[truth][predicted];
-                    labelled += t.confusion()[truth][predicted];
+            for (int truth = 0; truth < synset.size(); truth++) {
+                for (int predicted = 0; predicted < synset.size(); predicted++) {
+                    confusion.add(truth, predicted, t.confusion()[truth][predicted]);
                 }
             }
         }
         Collections.sort(listed);
-        ConfusionMatrix confusion = null;
-        if (labelled > 0) {
-            confusion = new ConfusionMatrix(synset);
-            for (int truth = 0; truth < counts.length; truth++) {
-                for (int predicted = 0; predicted < counts.length; predicted++) {
-                    for (long n = counts[truth][predicted]; n > 0; n--) {
-                        confusion.add(truth, predicted);
-                    }
-                }
-            }
-        }
         return new Result(files, notImages, List.copyOf(listed.subList(0, Math.min(LISTED_NOT_IMAGES, listed.size()))),
-                confusion, seconds, folder);
+                confusion.total() == 0 ? null : confusion, seconds, folder);
     }
 
     /** The confusion files of the labelled images; stale ones of an overwritten run go. */
