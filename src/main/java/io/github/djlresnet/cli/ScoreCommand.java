@@ -43,8 +43,9 @@ final class ScoreCommand implements Callable<Integer> {
             description = "Spark master (default: spark-submit's, else " + ScoreJob.DEFAULT_MASTER + ").")
     String master;
 
-    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Images per forward pass in a task (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", paramLabel = "N", description = "Images per forward pass in a task (default: "
+            + ScoreJob.DEFAULT_BATCH_SIZE + ", fewer where that is over 32 MiB of input, e.g. 55 at 3x224x224).")
+    Integer batchSize;
 
     @Option(names = "--top-k", defaultValue = "5", paramLabel = "K", description = "Classes kept per image (default: ${DEFAULT-VALUE}).")
     int topK;

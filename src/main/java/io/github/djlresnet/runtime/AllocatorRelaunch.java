@@ -181,10 +181,12 @@ public final class AllocatorRelaunch {
                 command.add(option);
             }
         }
-        // A small young generation for train/benchmark unless the user sized the heap (HeapDefaults)
-        String toolOptions = System.getenv().getOrDefault("JAVA_TOOL_OPTIONS", "") + " "
-                + System.getenv().getOrDefault("JDK_JAVA_OPTIONS", "");
-        command.addAll(HeapDefaults.forChild(args, jvmOptions, toolOptions));
+        // A small young generation for train/benchmark, C1 only for score, unless the user chose
+        // (HeapDefaults, JitDefaults)
+        UserJvmOptions user = new UserJvmOptions(jvmOptions, System.getenv().getOrDefault("JAVA_TOOL_OPTIONS", "")
+                + " " + System.getenv().getOrDefault("JDK_JAVA_OPTIONS", ""));
+        command.addAll(HeapDefaults.forChild(args, user));
+        command.addAll(JitDefaults.forChild(args, user));
         // Spark's --add-opens list for `score` (Java 17), unless this JVM was started with it
         SparkModuleOptions.forCommand(args).stream().filter(o -> !jvmOptions.contains(o)).forEach(command::add);
         for (String key : System.getProperties().stringPropertyNames()) {

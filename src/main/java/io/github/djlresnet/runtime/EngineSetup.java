@@ -1,6 +1,7 @@
 package io.github.djlresnet.runtime;
 
 import ai.djl.engine.Engine;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
@@ -41,14 +42,15 @@ public final class EngineSetup {
         String malloc = MallocTuning.apply();
         engine = Engine.getEngine("PyTorch");
         LOG.info(
-                "engine {} {} | devices {} | threads {} (inter-op {}) | malloc {} | java gc {}",
+                "engine {} {} | devices {} | threads {} (inter-op {}) | malloc {} | java gc {}, jit {}",
                 engine.getEngineName(),
                 engine.getVersion(),
                 Arrays.toString(engine.getDevices()),
                 System.getProperty(THREADS),
                 System.getProperty(INTEROP_THREADS),
                 malloc,
-                garbageCollectors());
+                garbageCollectors(),
+                jit());
         return engine;
     }
 
@@ -57,6 +59,17 @@ public final class EngineSetup {
         return ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .map(GarbageCollectorMXBean::getName)
                 .collect(Collectors.joining("/"));
+    }
+
+    /** The JIT compilers in use: "C1+C2" (tiered, java's default) or "C1 only" ({@link JitDefaults}). */
+    static String jit() {
+        HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        if (hotspot == null) {
+            return "unknown";
+        }
+        boolean tiered = Boolean.parseBoolean(hotspot.getVMOption("TieredCompilation").getValue());
+        int level = Integer.parseInt(hotspot.getVMOption("TieredStopAtLevel").getValue());
+        return !tiered ? "C2 only" : level >= 4 ? "C1+C2" : "C1 only";
     }
 
     /** Intra-op threads in use. */

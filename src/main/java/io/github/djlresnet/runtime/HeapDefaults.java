@@ -33,24 +33,10 @@ public final class HeapDefaults {
 
     /**
      * The options to add to the child of {@code args}: {@link #OPTIONS} for {@code train} and
-     * {@code benchmark} unless {@code jvmOptions} or {@code toolOptions} (the JAVA_TOOL_OPTIONS and
-     * JDK_JAVA_OPTIONS the child inherits) choose a collector or heap size; else none.
+     * {@code benchmark} unless the user's options choose a collector or heap size; else none.
      */
-    static List<String> forChild(String[] args, List<String> jvmOptions, String toolOptions) {
-        if (args.length == 0 || !COMMANDS.contains(args[0])) {
-            return List.of();
-        }
-        for (String option : jvmOptions) {
-            if (chosen(option)) {
-                return List.of();
-            }
-        }
-        for (String option : toolOptions.trim().split("\\s+")) {
-            if (chosen(option)) {
-                return List.of();
-            }
-        }
-        return OPTIONS;
+    static List<String> forChild(String[] args, UserJvmOptions user) {
+        return args.length > 0 && COMMANDS.contains(args[0]) && !user.any(HeapDefaults::chosen) ? OPTIONS : List.of();
     }
 
     private static boolean chosen(String option) {

@@ -65,18 +65,26 @@ public final class ScoreJob {
     /**
      * What a file costs in Spark's packing of files into partitions, in bytes (its default: 4 MB,
      * which put 32 small images in a task, so that per-task costs, a Parquet file each, dominated).
-     * Images cost their scoring, so partitions are sized by count: with 64 KB and
+     * Images cost their scoring, so partitions are sized by count: with 16 KB and
      * {@value #PARTITIONS_PER_CORE} partitions per core ({@code spark.sql.files.minPartitionNum}),
-     * 10,000 28x28 PNGs make 8 partitions in {@code local[2]}; a partition still ends at 128 MB
-     * ({@code spark.sql.files.maxPartitionBytes}), 2,000 such images. Both settings can be overridden.
+     * 10,000 or 60,000 28x28 PNGs make 8 equal partitions in {@code local[2]}; a partition still ends
+     * at 128 MB ({@code spark.sql.files.maxPartitionBytes}), about 7,800 such images. (64 KB made
+     * 60,000 images 29 partitions of 2,000 and one of 1,000, which one core ran alone at the end:
+     * 1-2 s slower, bench/RESULTS.md.) Both settings can be overridden.
      */
-    static final long IMAGE_OPEN_COST = 64 * 1024;
+    static final long IMAGE_OPEN_COST = 16 * 1024;
 
     static final int PARTITIONS_PER_CORE = 4;
 
     private static final String MIN_PARTITIONS = "spark.sql.files.minPartitionNum";
 
     private static final String LOG4J_CONTEXT_FACTORY = "log4j2.loggerContextFactory";
+
+    /** Images a forward pass by default, unless their input would pass {@link #BATCH_INPUT_BYTES}. */
+    public static final int DEFAULT_BATCH_SIZE = 256;
+
+    /** The most input a default batch holds: 32 MiB, 256 images up to 3x104x104 floats, 55 at 3x224x224. */
+    static final long BATCH_INPUT_BYTES = 32L << 20;
 
     /**
      * What to score.
@@ -85,12 +93,13 @@ public final class ScoreJob {
      * @param input folder (or file, or Hadoop URI such as {@code hdfs://...}) of images; read recursively
      * @param output folder for {@value #PREDICTIONS}/ and the confusion files
      * @param master Spark master; null for spark-submit's, else {@value #DEFAULT_MASTER}
-     * @param batchSize images per forward pass within a task (results do not depend on it)
+     * @param batchSize images per forward pass within a task (results do not depend on it); null for
+     *     {@link #defaultBatchSize}
      * @param topK classes kept per image
      * @param overwrite replace the results in an output folder that holds files
      */
     public record Options(
-            Path model, String input, Path output, String master, int batchSize, int topK, boolean overwrite) {
+            Path model, String input, Path output, String master, Integer batchSize, int topK, boolean overwrite) {
 
         public Options {
             if (model == null) {
@@ -102,7 +111,7 @@ public final class ScoreJob {
             if (output == null) {
                 throw new InvalidInputException("--output is required");
             }
-            if (batchSize < 1) {
+            if (batchSize != null && batchSize < 1) {
                 throw new InvalidInputException("--batch-size must be at least 1, got " + batchSize);
             }
             if (topK < 1) {
@@ -149,6 +158,17 @@ public final class ScoreJob {
 
     private ScoreJob() {}
 
+    /**
+     * The batch size for a model's input (channels, height, width) when none is given:
+     * {@value #DEFAULT_BATCH_SIZE}, or as many float images as fit in {@link #BATCH_INPUT_BYTES}.
+     * Measured on 60,000 28x28 PNGs in {@code local[2]}: 256 took 1.4-4 s less than 128 and 64
+     * (one LibTorch thread a task spends less on each op's fixed cost per image).
+     */
+    static int defaultBatchSize(int[] input) {
+        long imageBytes = (long) Float.BYTES * input[0] * input[1] * input[2];
+        return (int) Math.max(1, Math.min(DEFAULT_BATCH_SIZE, BATCH_INPUT_BYTES / imageBytes));
+    }
+
     /** Checks the input, loads the model, runs the Spark job and writes its results. */
     public static Result run(Options o) {
         Path output = o.output().toAbsolutePath().normalize();
@@ -163,10 +183,12 @@ public final class ScoreJob {
                     + " `score` through djl-resnet's launcher, which adds them, or see docs/SCALING.md");
         }
         quietSparkLogging();
-        // Spark starts while the driver loads the model (each takes seconds). The driver's model
-        // tells the tasks the classes and input size; in local mode the tasks, which run in this
-        // JVM, reuse it. A bad model fails with its one line, after the session is stopped.
+        // Spark starts and lists the files while the driver loads the model (each takes seconds).
+        // The driver's model tells the tasks the classes and input size; in local mode the tasks,
+        // which run in this JVM, reuse it. A bad model fails with its one line, after the session
+        // is stopped, and before the job could touch the output.
         CompletableFuture<SparkSession> starting = CompletableFuture.supplyAsync(() -> session(o.master()));
+        CompletableFuture<Listing> listing = starting.thenApplyAsync(spark -> list(spark, input, o.input()));
         int threads = Integer.parseInt(System.getProperty("spark.task.cpus", "1"));
         String modelLocation = o.model().toString();
         List<String> synset;
@@ -178,44 +200,27 @@ public final class ScoreJob {
             modelInput = new int[] {args.config().inputChannels(), args.height(), args.width()};
         } catch (RuntimeException e) {
             try {
-                started(starting).stop();
+                listing.exceptionally(failed -> null).join();
+                joined(starting).stop();
             } catch (RuntimeException stopFailed) {
                 e.addSuppressed(stopFailed);
             }
             throw e;
         }
 
-        SparkSession spark = started(starting);
+        SparkSession spark = joined(starting);
         try {
-            if (!spark.conf().contains(MIN_PARTITIONS)) {
-                // a few partitions per core, so that no core idles while the last one runs
-                spark.conf().set(MIN_PARTITIONS, PARTITIONS_PER_CORE * spark.sparkContext().defaultParallelism());
-            }
-            Dataset<Row> files;
-            try {
-                files = spark.read().format("binaryFile")
-                        .option("pathGlobFilter", IMAGE_GLOB)
-                        .option("recursiveFileLookup", "true")
-                        .load(input)
-                        .select(ScorePartition.PATH, "content");
-            } catch (Exception e) { // AnalysisException, undeclared by the Java API: a missing path
-                if (e instanceof AnalysisException) {
-                    throw new InvalidInputException("cannot read --input " + o.input() + ": " + e.getMessage(), e);
-                }
-                throw e;
-            }
-            // the file index listed them already: no Spark job needed to know
-            int count = files.inputFiles().length;
-            if (count == 0) {
-                throw new InvalidInputException("no images (" + IMAGE_GLOB + ") under --input " + o.input());
-            }
+            Listing listed = joined(listing);
+            Dataset<Row> files = listed.files();
+            int count = listed.count();
+            int batchSize = o.batchSize() != null ? o.batchSize() : defaultBatchSize(modelInput);
             LOG.info("scoring {} files under {} on {} with {}", count, o.input(), spark.sparkContext().master(),
                     modelLocation);
             long start = System.nanoTime();
             Path predictions = output.resolve(PREDICTIONS);
             CollectionAccumulator<ScorePartition.Tally> tallies = spark.sparkContext().collectionAccumulator("tallies");
             try {
-                files.mapPartitions(new ScorePartition(modelLocation, synset, modelInput, o.batchSize(), o.topK(), count,
+                files.mapPartitions(new ScorePartition(modelLocation, synset, modelInput, batchSize, o.topK(), count,
                                 threads, tallies),
                                 Encoders.row(ScorePartition.SCHEMA))
                         .write()
@@ -236,10 +241,43 @@ public final class ScoreJob {
         }
     }
 
-    /** The session of {@code starting}, or its failure as it was thrown. */
-    private static SparkSession started(CompletableFuture<SparkSession> starting) {
+    /** The images under {@code input} as Spark's {@code binaryFile} source lists them, and their count. */
+    private record Listing(Dataset<Row> files, int count) {}
+
+    /**
+     * Lists the images under {@code input} (its URI; {@code given} as the user wrote it): a missing
+     * path or a folder without images is an {@link InvalidInputException}.
+     */
+    private static Listing list(SparkSession spark, String input, String given) {
+        if (!spark.conf().contains(MIN_PARTITIONS)) {
+            // a few partitions per core, so that no core idles while the last one runs
+            spark.conf().set(MIN_PARTITIONS, PARTITIONS_PER_CORE * spark.sparkContext().defaultParallelism());
+        }
+        Dataset<Row> files;
         try {
-            return starting.join();
+            files = spark.read().format("binaryFile")
+                    .option("pathGlobFilter", IMAGE_GLOB)
+                    .option("recursiveFileLookup", "true")
+                    .load(input)
+                    .select(ScorePartition.PATH, "content");
+        } catch (Exception e) { // AnalysisException, undeclared by the Java API: a missing path
+            if (e instanceof AnalysisException) {
+                throw new InvalidInputException("cannot read --input " + given + ": " + e.getMessage(), e);
+            }
+            throw e;
+        }
+        // the file index listed them already: no Spark job needed to know
+        int count = files.inputFiles().length;
+        if (count == 0) {
+            throw new InvalidInputException("no images (" + IMAGE_GLOB + ") under --input " + given);
+        }
+        return new Listing(files, count);
+    }
+
+    /** The result of {@code future}, or its failure as it was thrown. */
+    private static <T> T joined(CompletableFuture<T> future) {
+        try {
+            return future.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;

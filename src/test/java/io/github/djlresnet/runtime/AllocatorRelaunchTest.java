@@ -135,16 +135,36 @@ class AllocatorRelaunchTest {
     @Test
     void heapDefaultsGoToTrainAndBenchmarkUnlessTheUserSizedTheHeapOrChoseACollector() {
         String[] train = {"train", "--epochs", "1"};
-        assertEquals(List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmn16m"), HeapDefaults.forChild(train, List.of("-Dx=1"), ""));
-        assertEquals(HeapDefaults.OPTIONS, HeapDefaults.forChild(new String[] {"benchmark"}, List.of(), " "));
-        assertEquals(List.of(), HeapDefaults.forChild(new String[] {"score"}, List.of(), ""));
-        assertEquals(List.of(), HeapDefaults.forChild(new String[] {}, List.of(), ""));
+        assertEquals(List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmn16m"), HeapDefaults.forChild(train, user(List.of("-Dx=1"), "")));
+        assertEquals(HeapDefaults.OPTIONS, HeapDefaults.forChild(new String[] {"benchmark"}, user(List.of(), " ")));
+        assertEquals(List.of(), HeapDefaults.forChild(new String[] {"score"}, user(List.of(), "")));
+        assertEquals(List.of(), HeapDefaults.forChild(new String[] {}, user(List.of(), "")));
         for (String user : List.of("-Xmx4g", "-Xms1g", "-Xmn64m", "-XX:+UseG1GC", "-XX:+UseZGC", "-XX:MaxRAMPercentage=50")) {
-            assertEquals(List.of(), HeapDefaults.forChild(train, List.of(user), ""), user);
-            assertEquals(List.of(), HeapDefaults.forChild(train, List.of(), "-Dy=2 " + user), user + " in JAVA_TOOL_OPTIONS");
+            assertEquals(List.of(), HeapDefaults.forChild(train, user(List.of(user), "")), user);
+            assertEquals(List.of(), HeapDefaults.forChild(train, user(List.of(), "-Dy=2 " + user)), user + " in JAVA_TOOL_OPTIONS");
         }
-        assertEquals(HeapDefaults.OPTIONS, HeapDefaults.forChild(train, List.of("-XX:+UseCompressedOops"), ""),
+        assertEquals(HeapDefaults.OPTIONS, HeapDefaults.forChild(train, user(List.of("-XX:+UseCompressedOops"), "")),
                 "a -XX:+Use... flag that is not a collector is no choice of heap");
+    }
+
+    @Test
+    void jitDefaultsGoToScoreUnlessTheUserChoseHowToCompile() {
+        String[] score = {"score", "--model", "m"};
+        assertEquals(List.of("-XX:TieredStopAtLevel=1"), JitDefaults.forChild(score, user(List.of("-Xmx2g"), "")));
+        for (String command : List.of("train", "benchmark", "evaluate")) {
+            assertEquals(List.of(), JitDefaults.forChild(new String[] {command}, user(List.of(), "")), command);
+        }
+        for (String user : List.of("-XX:TieredStopAtLevel=4", "-XX:-TieredCompilation", "-XX:CICompilerCount=4", "-Xint")) {
+            assertEquals(List.of(), JitDefaults.forChild(score, user(List.of(user), "")), user);
+            assertEquals(List.of(), JitDefaults.forChild(score, user(List.of(), user + " -Dz=1")), user + " in JDK_JAVA_OPTIONS");
+        }
+        List<String> child = AllocatorRelaunch.command(Main.class, score);
+        assertTrue(child.contains("-XX:TieredStopAtLevel=1") && child.indexOf("-XX:TieredStopAtLevel=1") < child.indexOf("-cp"),
+                "a JVM option before the class path: " + child);
+    }
+
+    private static UserJvmOptions user(List<String> jvmOptions, String toolOptions) {
+        return new UserJvmOptions(jvmOptions, toolOptions);
     }
 
     private Process start(String... args) throws Exception {

@@ -187,6 +187,37 @@ class ScoreJobTest {
     }
 
     @Test
+    void theCommandLineRelaunchesWithSparksModuleOptionsAndTheClientCompiler() throws Exception {
+        Path model = Fixtures.exported();
+        Path images = Files.createDirectories(tmp.resolve("images").resolve("Bag"));
+        for (int i = 0; i < 3; i++) {
+            Fixtures.writeGrayPng(Fixtures.test(), i, images.resolve(i + ".png"));
+        }
+        // a plain `java -cp ... Main`, as bench/score-vs-evaluate.sh runs it: no --add-opens of its own
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "score",
+                "--model", model.toString(), "--input", images.getParent().toString(),
+                "--output", tmp.resolve("out").toString(), "--master", "local[2]")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("log.txt").toFile());
+        builder.environment().remove("JDK_JAVA_OPTIONS");
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        Process score = builder.start();
+        assertEquals(0, score.waitFor(), Files.readString(tmp.resolve("log.txt")));
+        String log = Files.readString(tmp.resolve("log.txt"));
+        assertTrue(log.contains("scored 3 images in "), log);
+        assertTrue(log.contains("jit C1 only"), "the child runs C1 alone (JitDefaults): " + log);
+    }
+
+    @Test
+    void theDefaultBatchHoldsAtMost32MiBOfInput() {
+        assertEquals(256, ScoreJob.defaultBatchSize(new int[] {1, 28, 28}));
+        assertEquals(256, ScoreJob.defaultBatchSize(new int[] {3, 104, 104}), "256 x 3 x 104 x 104 floats is 31.7 MiB");
+        assertEquals(222, ScoreJob.defaultBatchSize(new int[] {3, 112, 112}), "32 MiB / (3 x 112 x 112 x 4 B) = 222.9");
+        assertEquals(55, ScoreJob.defaultBatchSize(new int[] {3, 224, 224}));
+        assertEquals(1, ScoreJob.defaultBatchSize(new int[] {3, 4096, 4096}));
+    }
+
+    @Test
     void parentFoldersNamingAClassLabelTheirImages() {
         Map<String, Integer> folders = ScorePartition.classOfFolder(Fixtures.SYNSET);
         assertEquals("T-shirt/top", Fixtures.SYNSET.get(folders.get("T-shirt_top")));
