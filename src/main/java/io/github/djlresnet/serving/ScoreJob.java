@@ -78,6 +78,8 @@ public final class ScoreJob {
 
     private static final String MIN_PARTITIONS = "spark.sql.files.minPartitionNum";
 
+    private static final String WHOLE_STAGE_CODEGEN = "spark.sql.codegen.wholeStage";
+
     private static final String LOG4J_CONTEXT_FACTORY = "log4j2.loggerContextFactory";
 
     /** Images a forward pass by default, unless their input would pass {@link #BATCH_INPUT_BYTES}. */
@@ -188,6 +190,7 @@ public final class ScoreJob {
         // which run in this JVM, reuse it. A bad model fails with its one line, after the session
         // is stopped, and before the job could touch the output.
         CompletableFuture<SparkSession> starting = CompletableFuture.supplyAsync(() -> session(o.master()));
+        CompletableFuture<CompletableFuture<Void>> warmUp = starting.thenApply(PlannerWarmUp::start);
         CompletableFuture<Listing> listing = starting.thenApplyAsync(spark -> list(spark, input, o.input()));
         int threads = Integer.parseInt(System.getProperty("spark.task.cpus", "1"));
         String modelLocation = o.model().toString();
@@ -201,6 +204,7 @@ public final class ScoreJob {
         } catch (RuntimeException e) {
             try {
                 listing.exceptionally(failed -> null).join();
+                warmUp.thenCompose(w -> w).exceptionally(failed -> null).join();
                 joined(starting).stop();
             } catch (RuntimeException stopFailed) {
                 e.addSuppressed(stopFailed);
@@ -237,6 +241,7 @@ public final class ScoreJob {
             writeConfusion(result, o.input(), output);
             return result;
         } finally {
+            warmUp.thenCompose(w -> w).exceptionally(failed -> null).join();
             spark.stop();
         }
     }
@@ -372,6 +377,10 @@ public final class ScoreJob {
         // Spark packs small files into a partition as if opening each cost reading 4 MB: 32 images
         // a task, so that per-task costs (a Parquet file each) dominate; images cost their scoring
         builder.config(OPEN_COST, System.getProperty(OPEN_COST, String.valueOf(IMAGE_OPEN_COST)));
+        // Whole-stage code generation fuses the scan and projection in front of the tasks, work that
+        // is nothing beside a forward pass; compiling it (Janino, then the JIT) held the first tasks
+        // back by about a second on 2 cores (bench/RESULTS.md, "Scoring on Spark")
+        builder.config(WHOLE_STAGE_CODEGEN, System.getProperty(WHOLE_STAGE_CODEGEN, "false"));
         if (chosen.startsWith("local")) {
             // its warning that the host name resolves to 127.0.0.1 does not matter on one machine
             quiet("org.apache.spark.util.Utils", "ERROR");

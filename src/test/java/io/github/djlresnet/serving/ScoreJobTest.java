@@ -194,8 +194,9 @@ class ScoreJobTest {
             Fixtures.writeGrayPng(Fixtures.test(), i, images.resolve(i + ".png"));
         }
         // a plain `java -cp ... Main`, as bench/score-vs-evaluate.sh runs it: no --add-opens of its own
+        Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp"));
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "score",
+                "-Dai.djl.offline=true", "-Djava.io.tmpdir=" + javaTmp, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "score",
                 "--model", model.toString(), "--input", images.getParent().toString(),
                 "--output", tmp.resolve("out").toString(), "--master", "local[2]")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("log.txt").toFile());
@@ -206,6 +207,10 @@ class ScoreJobTest {
         String log = Files.readString(tmp.resolve("log.txt"));
         assertTrue(log.contains("scored 3 images in "), log);
         assertTrue(log.contains("jit C1 only"), "the child runs C1 alone (JitDefaults): " + log);
+        try (var left = Files.list(javaTmp)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith("djl-resnet-score-warm-up"))
+                    .toList(), "PlannerWarmUp deletes its folder");
+        }
     }
 
     @Test
