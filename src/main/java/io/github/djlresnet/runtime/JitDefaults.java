@@ -12,7 +12,7 @@ import java.util.Set;
  * compiler spends the job's first ~20 s compiling Spark, Hadoop and Parquet code on the same cores
  * as the tasks: in {@code local[2]} the first partitions ran at 620-670 img/s a task and reached
  * ~1,000 only after that, while with C1 alone they start at ~900 and end at the same ~1,000; on
- * 60,000 PNGs the job took 33.6-34.3 s instead of 37.1-41.4 (bench/RESULTS.md, "Scoring on Spark").
+ * 60,000 PNGs the job took 33.6-34.3 s instead of 36.6-37.7 (bench/RESULTS.md, "Scoring on Spark").
  * Executors that spark-submit starts on a cluster take their options from
  * {@code spark.executor.extraJavaOptions} (docs/SCALING.md).
  */

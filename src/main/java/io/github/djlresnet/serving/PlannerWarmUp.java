@@ -1,9 +1,9 @@
 package io.github.djlresnet.serving;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * initializes Catalyst's analyzer, optimizer and planner and the Parquet writer; done here, that
  * work runs on a core the listing leaves idle instead of in front of the first task.
  *
- * <p>Why: on 2 cores the real job's planning took 1.4 s for 500 files and 1.9 s for 60,000 after
+ * <p>Why: on 2 cores the real job's planning took 1.3-1.4 s for 500 files and 1.9 s for 60,000 after
  * the listing (3.0 s for 60,000), with one core idle (bench/RESULTS.md, "Scoring on Spark").
  * Local mode only: on a cluster the temporary folder is not shared storage. Its failure is only
  * logged: the real job does not depend on it.
@@ -62,7 +62,7 @@ final class PlannerWarmUp {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public java.util.Iterator<Row> call(java.util.Iterator<Row> rows) {
+        public Iterator<Row> call(Iterator<Row> rows) {
             List<Row> out = new ArrayList<>();
             rows.forEachRemaining(r -> out.add(RowFactory.create(r.getString(0), null, null, null, null, "warm-up")));
             return out.iterator();

@@ -190,7 +190,7 @@ public final class ScoreJob {
         // which run in this JVM, reuse it. A bad model fails with its one line, after the session
         // is stopped, and before the job could touch the output.
         CompletableFuture<SparkSession> starting = CompletableFuture.supplyAsync(() -> session(o.master()));
-        CompletableFuture<CompletableFuture<Void>> warmUp = starting.thenApply(PlannerWarmUp::start);
+        CompletableFuture<Void> warmUp = starting.thenCompose(PlannerWarmUp::start);
         CompletableFuture<Listing> listing = starting.thenApplyAsync(spark -> list(spark, input, o.input()));
         int threads = Integer.parseInt(System.getProperty("spark.task.cpus", "1"));
         String modelLocation = o.model().toString();
@@ -204,7 +204,7 @@ public final class ScoreJob {
         } catch (RuntimeException e) {
             try {
                 listing.exceptionally(failed -> null).join();
-                warmUp.thenCompose(w -> w).exceptionally(failed -> null).join();
+                warmUp.exceptionally(failed -> null).join();
                 joined(starting).stop();
             } catch (RuntimeException stopFailed) {
                 e.addSuppressed(stopFailed);
@@ -241,7 +241,7 @@ public final class ScoreJob {
             writeConfusion(result, o.input(), output);
             return result;
         } finally {
-            warmUp.thenCompose(w -> w).exceptionally(failed -> null).join();
+            warmUp.exceptionally(failed -> null).join();
             spark.stop();
         }
     }
