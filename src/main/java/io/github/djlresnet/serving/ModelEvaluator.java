@@ -56,10 +56,11 @@ public final class ModelEvaluator {
      * @param batchSize images per forward pass (results do not depend on it)
      * @param valSplit the training run's {@code --val-split}, so "validation" is the same held-out part
      * @param seed the training run's {@code --seed} (only matters with valSplit > 0)
+     * @param channelsLast convolutions on channels-last tensors ({@link ModelLoader#logits(Path, boolean)})
      */
     public record Options(
             Path model, String dataset, Path dataDir, String split, int limit, int batchSize, double valSplit,
-            long seed) {
+            long seed, boolean channelsLast) {
 
         public Options {
             if (model == null) {
@@ -88,7 +89,7 @@ public final class ModelEvaluator {
 
         /** The defaults of the evaluate command for a model. */
         public static Options of(Path model) {
-            return new Options(model, null, null, VALIDATION, 0, 128, 0, 42);
+            return new Options(model, null, null, VALIDATION, 0, 128, 0, 42, false);
         }
     }
 
@@ -125,7 +126,7 @@ public final class ModelEvaluator {
             throw new InvalidInputException("model " + o.model() + " does not exist");
         }
         EngineSetup.engine();
-        try (ZooModel<NDList, NDList> model = ModelLoader.logits(o.model())) {
+        try (ZooModel<NDList, NDList> model = ModelLoader.logits(o.model(), o.channelsLast())) {
             // the folder DJL loaded (for a zip, its unpacked copy): the arguments and class names
             Path folder = model.getModelPath();
             ServingArguments args = ModelLoader.inspect(folder);

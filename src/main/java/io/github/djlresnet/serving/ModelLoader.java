@@ -10,7 +10,10 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import io.github.djlresnet.model.InvalidInputException;
+import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
+import io.github.djlresnet.runtime.Precision;
+import io.github.djlresnet.runtime.TorchScriptConvKernel;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.Reader;
@@ -36,12 +39,22 @@ public final class ModelLoader {
 
     /** Images in, class probabilities out (DJL's image-classification translator). */
     public static ZooModel<Image, Classifications> classifier(Path model) {
-        return load(model, Image.class, Classifications.class);
+        return load(model, Image.class, Classifications.class, false);
     }
 
     /** Float tensors (N, C, H, W) with pixels in [0, 1] in, logits (N, classes) out. */
     public static ZooModel<NDList, NDList> logits(Path model) {
-        return load(model, NDList.class, NDList.class);
+        return logits(model, false);
+    }
+
+    /**
+     * As {@link #logits(Path)}; with {@code channelsLast}, the block's convolutions run on
+     * channels-last tensors inside LibTorch ({@link TorchScriptConvKernel}, fp32), the same
+     * parameters and outputs within float rounding. The block is then this app's own, not the
+     * folder's {@code blockFactory}'s.
+     */
+    public static ZooModel<NDList, NDList> logits(Path model, boolean channelsLast) {
+        return load(model, NDList.class, NDList.class, channelsLast);
     }
 
     /** What the folder says about the model, checked; fails like the loaders do. */
@@ -49,19 +62,19 @@ public final class ModelLoader {
         return check(folder).arguments();
     }
 
-    private static <I, O> ZooModel<I, O> load(Path model, Class<I> input, Class<O> output) {
+    private static <I, O> ZooModel<I, O> load(Path model, Class<I> input, Class<O> output, boolean channelsLast) {
         if (!Files.exists(model)) {
             throw new InvalidInputException("model " + model + " does not exist");
         }
         if (Files.isDirectory(model)) {
-            return loadFolder(nested(model), input, output);
+            return loadFolder(nested(model), input, output, channelsLast);
         }
         if (!ModelArchive.isZip(model)) {
             throw new InvalidInputException(model + " is neither a model folder nor a .zip of one");
         }
         Path dir = ModelArchive.extract(model);
         try {
-            ZooModel<I, O> loaded = loadFolder(nested(dir), input, output);
+            ZooModel<I, O> loaded = loadFolder(nested(dir), input, output, channelsLast);
             // the translator reads synset.txt on first use, so the files live as long as the model
             return new ZooModel<>(loaded.getWrappedModel(), loaded.getTranslator()) {
                 @Override
@@ -82,15 +95,16 @@ public final class ModelLoader {
     /** What a checked folder holds. */
     private record Checked(ServingArguments arguments, Path params, boolean headerHasArchitecture) {}
 
-    private static <I, O> ZooModel<I, O> loadFolder(Path folder, Class<I> input, Class<O> output) {
+    private static <I, O> ZooModel<I, O> loadFolder(Path folder, Class<I> input, Class<O> output,
+            boolean channelsLast) {
         Checked checked = check(folder);
         ResNetConfig config = checked.arguments().config();
-        Criteria<I, O> criteria =
-                Criteria.builder()
-                        .setTypes(input, output)
-                        .optModelPath(folder)
-                        .optEngine("PyTorch")
-                        .build();
+        Criteria.Builder<I, O> builder = Criteria.builder().setTypes(input, output).optModelPath(folder).optEngine("PyTorch");
+        if (channelsLast) {
+            ServingArguments args = checked.arguments();
+            builder.optBlock(new NormalizedBlock(ResNet.build(config, Precision.FP32.kernel(true)), args.mean(), args.std()));
+        }
+        Criteria<I, O> criteria = builder.build();
         ZooModel<I, O> model;
         try {
             model = criteria.loadModel();

@@ -5,9 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.repository.zoo.ZooModel;
 import io.github.djlresnet.data.ImageSet;
+import io.github.djlresnet.model.KernelConv2d;
+import io.github.djlresnet.runtime.NoGrad;
+import io.github.djlresnet.runtime.TorchScriptConvKernel;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,10 +31,52 @@ class ModelEvaluatorTest {
     @TempDir Path tmp;
 
     @Test
+    void channelsLastGivesTheSameLogitsAndCounts() throws Exception {
+        int n = 64;
+        try (NDManager m = NDManager.newBaseManager();
+                ZooModel<NDList, NDList> plain = ModelLoader.logits(Fixtures.exported(), false);
+                ZooModel<NDList, NDList> channelsLast = ModelLoader.logits(Fixtures.exported(), true);
+                Predictor<NDList, NDList> p = plain.newPredictor();
+                Predictor<NDList, NDList> c = channelsLast.newPredictor();
+                NoGrad noGrad = new NoGrad()) {
+            assertEquals(0, kernels(plain.getBlock(), false), "the folder's own block: DJL's convolutions");
+            assertEquals(20, kernels(channelsLast.getBlock(), true),
+                    "ResNet-18: stem, 16 block convolutions, 3 shortcut convolutions, all channels-last");
+            NDArray x = Fixtures.pixels01(m, Fixtures.test(), 0, n);
+            float[] expected = p.predict(new NDList(x)).singletonOrThrow().toFloatArray();
+            float[] actual = c.predict(new NDList(x)).singletonOrThrow().toFloatArray();
+            assertEquals(n * 10, actual.length);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-4 * Math.max(1, Math.abs(expected[i])), "logit " + i);
+            }
+        }
+        ModelEvaluator.Evaluation plain = ModelEvaluator.evaluate(new ModelEvaluator.Options(Fixtures.exported(),
+                "fashion-mnist-mini", null, "test", 0, 100, 0, 42, false));
+        ModelEvaluator.Evaluation channelsLast = ModelEvaluator.evaluate(new ModelEvaluator.Options(Fixtures.exported(),
+                "fashion-mnist-mini", null, "test", 0, 100, 0, 42, true));
+        assertEquals(plain.confusion().toCsv(), channelsLast.confusion().toCsv());
+        assertEquals(plain.loss(), channelsLast.loss(), 1e-5);
+    }
+
+    /** The convolutions in {@code block} that run through a channels-last TorchScript kernel, or through none. */
+    private static int kernels(Block block, boolean channelsLast) {
+        int found = 0;
+        if (block instanceof KernelConv2d conv && (channelsLast
+                ? conv.kernel() instanceof TorchScriptConvKernel k && k.channelsLast() && !k.bf16()
+                : conv.kernel() == null)) {
+            found++;
+        }
+        for (Block child : block.getChildren().values()) {
+            found += kernels(child, channelsLast);
+        }
+        return found;
+    }
+
+    @Test
     void evaluationAgreesWithTheInMemoryModelImageByImage() throws Exception {
         int n = 48;
         ModelEvaluator.Options o = new ModelEvaluator.Options(Fixtures.exported(), "fashion-mnist-mini", null,
-                "test", n, 20, 0, 42);
+                "test", n, 20, 0, 42, false);
         ModelEvaluator.Evaluation e = ModelEvaluator.evaluate(o);
 
         // the same images through the in-memory model, normalized the way training does
@@ -127,12 +176,12 @@ class ModelEvaluatorTest {
     @Test
     void optionsAndOutputFoldersAreChecked() throws Exception {
         assertThrows(IllegalArgumentException.class,
-                () -> new ModelEvaluator.Options(tmp, null, null, "train", 0, 128, 0, 42));
+                () -> new ModelEvaluator.Options(tmp, null, null, "train", 0, 128, 0, 42, false));
         assertThrows(IllegalArgumentException.class,
-                () -> new ModelEvaluator.Options(tmp, null, null, "test", -1, 128, 0, 42));
+                () -> new ModelEvaluator.Options(tmp, null, null, "test", -1, 128, 0, 42, false));
         assertThrows(IllegalArgumentException.class,
-                () -> new ModelEvaluator.Options(tmp, null, null, "test", 0, 128, 1.0, 42));
-        assertEquals("test", new ModelEvaluator.Options(tmp, null, null, "TEST", 0, 1, 0, 42).split());
+                () -> new ModelEvaluator.Options(tmp, null, null, "test", 0, 128, 1.0, 42, false));
+        assertEquals("test", new ModelEvaluator.Options(tmp, null, null, "TEST", 0, 1, 0, 42, false).split());
 
         Path model = Files.createDirectories(tmp.resolve("m"));
         assertEquals(model.toAbsolutePath().resolve("evaluation-fashion-mnist-mini-test"),
