@@ -53,9 +53,15 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace the results in an output folder that holds files.")
     boolean overwrite;
 
+    @Option(names = "--channels-last",
+            description = "Run the convolutions on channels-last tensors inside LibTorch (fp32, the same results"
+                    + " within float rounding): pays on large images, as for evaluate.")
+    boolean channelsLast;
+
     @Override
     public Integer call() {
-        ScoreJob.Result r = ScoreJob.run(new ScoreJob.Options(model, input, output, master, batchSize, topK, overwrite));
+        ScoreJob.Result r = ScoreJob.run(
+                new ScoreJob.Options(model, input, output, master, batchSize, topK, overwrite, channelsLast));
         PrintWriter w = spec.commandLine().getOut();
         w.println(r.headline());
         if (r.notImages() > 0) {

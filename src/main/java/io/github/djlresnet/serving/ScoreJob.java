@@ -99,9 +99,11 @@ public final class ScoreJob {
      *     {@link #defaultBatchSize}
      * @param topK classes kept per image
      * @param overwrite replace the results in an output folder that holds files
+     * @param channelsLast convolutions on channels-last tensors ({@link ModelLoader#logits(Path, boolean)})
      */
     public record Options(
-            Path model, String input, Path output, String master, Integer batchSize, int topK, boolean overwrite) {
+            Path model, String input, Path output, String master, Integer batchSize, int topK, boolean overwrite,
+            boolean channelsLast) {
 
         public Options {
             if (model == null) {
@@ -197,7 +199,7 @@ public final class ScoreJob {
         List<String> synset;
         int[] modelInput;
         try {
-            ZooModel<NDList, NDList> model = ScoreModel.get(modelLocation, threads);
+            ZooModel<NDList, NDList> model = ScoreModel.get(modelLocation, threads, o.channelsLast());
             synset = ModelFolder.synset(model.getModelPath());
             ServingArguments args = ModelLoader.inspect(model.getModelPath());
             modelInput = new int[] {args.config().inputChannels(), args.height(), args.width()};
@@ -225,7 +227,7 @@ public final class ScoreJob {
             CollectionAccumulator<ScorePartition.Tally> tallies = spark.sparkContext().collectionAccumulator("tallies");
             try {
                 files.mapPartitions(new ScorePartition(modelLocation, synset, modelInput, batchSize, o.topK(), count,
-                                threads, tallies),
+                                threads, o.channelsLast(), tallies),
                                 Encoders.row(ScorePartition.SCHEMA))
                         .write()
                         .mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists)

@@ -31,9 +31,13 @@ final class ScoreModel {
 
     private ScoreModel() {}
 
-    /** The model at {@code location} (as given to {@code --model}), loaded on first use in this JVM. */
-    static synchronized ZooModel<NDList, NDList> get(String location, int threads) {
-        ZooModel<NDList, NDList> model = MODELS.get(location);
+    /**
+     * The model at {@code location} (as given to {@code --model}), loaded on first use in this JVM,
+     * with channels-last convolutions if {@code channelsLast} ({@link ModelLoader#logits(Path, boolean)}).
+     */
+    static synchronized ZooModel<NDList, NDList> get(String location, int threads, boolean channelsLast) {
+        String key = key(location, channelsLast);
+        ZooModel<NDList, NDList> model = MODELS.get(key);
         if (model != null) {
             return model;
         }
@@ -42,15 +46,24 @@ final class ScoreModel {
         }
         EngineSetup.engine();
         long start = System.nanoTime();
-        model = ModelLoader.logits(resolve(location));
+        model = ModelLoader.logits(resolve(location), channelsLast);
         LOG.info(String.format(Locale.ROOT, "model %s loaded in %.2f s (once in this JVM; LibTorch threads %s)",
                 location, (System.nanoTime() - start) / 1e9, System.getProperty(EngineSetup.THREADS)));
         if (MODELS.isEmpty()) {
             // a zip is unpacked into a temporary folder, which closing the model deletes
             Runtime.getRuntime().addShutdownHook(new Thread(ScoreModel::closeAll));
         }
-        MODELS.put(location, model);
+        MODELS.put(key, model);
         return model;
+    }
+
+    /** Whether this JVM holds the model at {@code location}, loaded with or without channels-last. */
+    static synchronized boolean holds(String location, boolean channelsLast) {
+        return MODELS.containsKey(key(location, channelsLast));
+    }
+
+    private static String key(String location, boolean channelsLast) {
+        return channelsLast ? location + "#channels-last" : location;
     }
 
     /**

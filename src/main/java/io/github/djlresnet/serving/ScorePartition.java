@@ -90,6 +90,7 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
     private final int topK;
     private final int files;
     private final int threads;
+    private final boolean channelsLast;
     private final CollectionAccumulator<Tally> tallies;
 
     /**
@@ -98,10 +99,11 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
      * @param input the model's input (channels, height, width), to which images are decoded and resized
      * @param files how many files the job reads, for the progress lines
      * @param threads LibTorch threads per task, used if this JVM loads the model
+     * @param channelsLast the model's convolutions on channels-last tensors
      * @param tallies where each task adds its {@link Tally} (Spark merges them on the driver)
      */
     ScorePartition(String model, List<String> synset, int[] input, int batchSize, int topK, int files, int threads,
-            CollectionAccumulator<Tally> tallies) {
+            boolean channelsLast, CollectionAccumulator<Tally> tallies) {
         this.model = model;
         this.synset = new ArrayList<>(synset);
         this.channels = input[0];
@@ -111,6 +113,7 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         this.topK = Math.min(topK, synset.size());
         this.files = files;
         this.threads = threads;
+        this.channelsLast = channelsLast;
         this.tallies = tallies;
     }
 
@@ -133,7 +136,7 @@ final class ScorePartition implements MapPartitionsFunction<Row, Row> {
         long[][] confusion = new long[classes][classes];
         List<String> notImages = new ArrayList<>();
         int scored = 0;
-        ZooModel<NDList, NDList> loaded = ScoreModel.get(model, threads);
+        ZooModel<NDList, NDList> loaded = ScoreModel.get(model, threads, channelsLast);
         try (Predictor<NDList, NDList> predictor = loaded.newPredictor(); NoGrad noGrad = new NoGrad()) {
             while (rows.hasNext()) {
                 Row file = rows.next();

@@ -125,6 +125,14 @@ class ScoreJobTest {
             spark.stop();
         }
 
+        // with channels-last convolutions: the same counts as evaluate's
+        Run channelsLast = run("score", "--model", model.toString(), "--input", images.toString(), "--output",
+                out.toString(), "--master", "local[2]", "--overwrite", "--channels-last");
+        assertEquals(0, channelsLast.code, channelsLast.err);
+        assertTrue(ScoreModel.holds(model.toString(), true), "the job loaded the channels-last model");
+        assertEquals(expected.confusion().toCsv(),
+                Files.readString(out.resolve(ModelEvaluator.CONFUSION_CSV), StandardCharsets.UTF_8));
+
         // --overwrite replaces the results; images in folders that name no class have no label and
         // leave no confusion files behind
         Path unlabelled = Files.createDirectories(tmp.resolve("unlabelled").resolve("misc"));
