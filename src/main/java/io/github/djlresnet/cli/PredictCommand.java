@@ -28,6 +28,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--top-k", defaultValue = "5", description = "Classes to print per image (default: ${DEFAULT-VALUE}).")
     int topK;
 
+    @Option(names = "--channels-last",
+            description = "Run the convolutions on channels-last tensors inside LibTorch (fp32, the same results"
+                    + " within float rounding), as for evaluate.")
+    boolean channelsLast;
+
     @Parameters(arity = "1..*", paramLabel = "<image>", description = "Image files.")
     List<Path> images;
 
@@ -42,7 +47,7 @@ final class PredictCommand implements Callable<Integer> {
             decoded.add(ImagePredictor.readImage(file));
         }
         EngineSetup.engine();
-        try (ImagePredictor predictor = ImagePredictor.open(model)) {
+        try (ImagePredictor predictor = ImagePredictor.open(model, channelsLast)) {
             int k = Math.min(topK, predictor.classes());
             for (int i = 0; i < images.size(); i++) {
                 System.out.println(images.get(i));

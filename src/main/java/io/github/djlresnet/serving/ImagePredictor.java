@@ -35,7 +35,12 @@ public final class ImagePredictor implements AutoCloseable {
 
     /** Loads an exported folder or zip; failures are one-line {@link IllegalArgumentException}s. */
     public static ImagePredictor open(Path modelPath) {
-        ZooModel<Image, Classifications> model = ModelLoader.classifier(modelPath);
+        return open(modelPath, false);
+    }
+
+    /** As {@link #open(Path)}, with channels-last convolutions if asked ({@link ModelLoader#logits(Path, boolean)}). */
+    public static ImagePredictor open(Path modelPath, boolean channelsLast) {
+        ZooModel<Image, Classifications> model = ModelLoader.classifier(modelPath, channelsLast);
         int classes = Integer.parseInt(model.getProperty(ServingArguments.CLASSES));
         return new ImagePredictor(model, classes);
     }

@@ -39,7 +39,12 @@ public final class ModelLoader {
 
     /** Images in, class probabilities out (DJL's image-classification translator). */
     public static ZooModel<Image, Classifications> classifier(Path model) {
-        return load(model, Image.class, Classifications.class, false);
+        return classifier(model, false);
+    }
+
+    /** As {@link #classifier(Path)}, with channels-last convolutions if asked ({@link #logits(Path, boolean)}). */
+    public static ZooModel<Image, Classifications> classifier(Path model, boolean channelsLast) {
+        return load(model, Image.class, Classifications.class, channelsLast);
     }
 
     /** Float tensors (N, C, H, W) with pixels in [0, 1] in, logits (N, classes) out. */

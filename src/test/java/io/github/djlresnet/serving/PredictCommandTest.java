@@ -11,6 +11,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,17 +45,24 @@ class PredictCommandTest {
         Integer[] ranked = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
         java.util.Arrays.sort(ranked, (a, b) -> Double.compare(probabilities[b], probabilities[a]));
 
-        Run ok = run("predict", "--model", model.toString(), "--top-k", "3", png.toString());
-        assertEquals(0, ok.code, ok.err);
-        String[] lines = ok.out.split("\n");
-        assertEquals(png.toString(), lines[0]);
-        assertEquals(4, lines.length, ok.out);
-        for (int rank = 1; rank <= 3; rank++) {
-            String line = lines[rank];
-            int k = ranked[rank - 1];
-            assertTrue(line.startsWith("  " + rank + ". " + Fixtures.SYNSET.get(k)), ok.out);
-            double printed = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            assertEquals(probabilities[k], printed, 1e-4, line);
+        for (String layout : List.of("", "--channels-last")) {
+            List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--top-k", "3"));
+            if (!layout.isEmpty()) {
+                args.add(layout);
+            }
+            args.add(png.toString());
+            Run ok = run(args.toArray(String[]::new));
+            assertEquals(0, ok.code, ok.err);
+            String[] lines = ok.out.split("\n");
+            assertEquals(png.toString(), lines[0]);
+            assertEquals(4, lines.length, ok.out);
+            for (int rank = 1; rank <= 3; rank++) {
+                String line = lines[rank];
+                int k = ranked[rank - 1];
+                assertTrue(line.startsWith("  " + rank + ". " + Fixtures.SYNSET.get(k)), layout + ok.out);
+                double printed = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                assertEquals(probabilities[k], printed, 1e-4, layout + line);
+            }
         }
 
         Path text = Files.writeString(tmp.resolve("readme.txt"), "hello");
