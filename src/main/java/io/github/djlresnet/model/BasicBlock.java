@@ -22,9 +22,9 @@ import java.util.List;
 public final class BasicBlock {
 
     /** torchvision's BN defaults: eps 1e-5, torch momentum 0.1 (DJL keeps 0.9 of the old value). */
-    static final float BN_EPSILON = 1e-5f;
+    public static final float BN_EPSILON = 1e-5f;
 
-    static final float BN_MOMENTUM = 0.9f;
+    public static final float BN_MOMENTUM = 0.9f;
 
     private BasicBlock() {}
 
@@ -46,6 +46,16 @@ public final class BasicBlock {
      */
     public static Block of(
             int inChannels, int outChannels, int stride, Shortcut shortcut, ConvKernel convKernel) {
+        return of(inChannels, outChannels, stride, shortcut, convKernel, null);
+    }
+
+    /**
+     * Builds one block computed in one {@code blockKernel} call (null: by its children, with
+     * {@code convKernel} for the convolutions). The parameters are the same either way. Option A's
+     * zero-padding shortcut has no kernel form: such a block stays unfused.
+     */
+    public static Block of(int inChannels, int outChannels, int stride, Shortcut shortcut,
+            ConvKernel convKernel, BlockKernel blockKernel) {
         SequentialBlock residual =
                 new ReleasingSequentialBlock()
                         .add(conv(outChannels, 3, stride, convKernel))
@@ -56,7 +66,11 @@ public final class BasicBlock {
         boolean shapeChanges = stride != 1 || inChannels != outChannels;
         // the shortcut's output is a new array unless it is the identity (the block's own input)
         boolean freshShortcut = shortcut.projects(shapeChanges) || shapeChanges;
-        return new ReleasingSequentialBlock()
+        boolean fused = blockKernel != null && (shortcut.projects(shapeChanges) || !shapeChanges);
+        SequentialBlock block = fused
+                ? new FusedBasicBlock(blockKernel, stride, shortcut.projects(shapeChanges))
+                : new ReleasingSequentialBlock();
+        return block
                 .add(
                         new ParallelBlock(
                                 branches -> addBranches(branches, freshShortcut),

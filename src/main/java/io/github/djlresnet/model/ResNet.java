@@ -40,8 +40,18 @@ public final class ResNet {
      * {@link #build(ResNetConfig)}, so parameters and checkpoints move freely between the two.
      */
     public static SequentialBlock build(ResNetConfig config, ConvKernel convKernel) {
+        return build(config, convKernel, null);
+    }
+
+    /**
+     * The same network with the stem and every BasicBlock each computed in one {@code blockKernel}
+     * call (null: layer by layer as above), e.g. keeping bfloat16 activations inside each. The head
+     * stays DJL blocks. Parameter names are
+     * again those of {@link #build(ResNetConfig)}.
+     */
+    public static SequentialBlock build(ResNetConfig config, ConvKernel convKernel, BlockKernel blockKernel) {
         SequentialBlock net =
-                new ReleasingSequentialBlock().add(stem(config.stem(), convKernel));
+                new ReleasingSequentialBlock().add(stem(config.stem(), convKernel, blockKernel));
         int in = 64;
         for (int stage = 0; stage < 4; stage++) {
             int out = ResNetConfig.WIDTHS.get(stage);
@@ -49,7 +59,7 @@ public final class ResNet {
             SequentialBlock blocks = new ReleasingSequentialBlock();
             for (int i = 0; i < config.blocksPerStage().get(stage); i++) {
                 blocks.add(BasicBlock.of(in, out, i == 0 ? firstStride : 1, config.shortcut(),
-                        convKernel));
+                        convKernel, blockKernel));
                 in = out;
             }
             net.add(blocks);
@@ -57,8 +67,11 @@ public final class ResNet {
         return net.add(head(config.classes()));
     }
 
-    private static Block stem(Stem stem, ConvKernel convKernel) {
-        SequentialBlock block = new ReleasingSequentialBlock();
+    private static Block stem(Stem stem, ConvKernel convKernel, BlockKernel blockKernel) {
+        boolean imagenet = stem == Stem.IMAGENET;
+        SequentialBlock block = blockKernel == null
+                ? new ReleasingSequentialBlock()
+                : new FusedStem(blockKernel, imagenet ? 2 : 1, imagenet ? 3 : 1, imagenet);
         if (stem == Stem.IMAGENET) {
             block.add(BasicBlock.conv(64, 7, 2, convKernel));
         } else {

@@ -1,5 +1,6 @@
 package io.github.djlresnet.runtime;
 
+import io.github.djlresnet.model.BlockKernel;
 import io.github.djlresnet.model.ConvKernel;
 import io.github.djlresnet.model.InvalidInputException;
 import java.util.Locale;
@@ -12,9 +13,11 @@ public enum Precision {
     /** DJL's own fp32 convolution. */
     FP32,
     /**
-     * bfloat16 convolutions on fp32 master weights: input and weight are cast to bf16 inside a
-     * TorchScript call and the output cast back to fp32, so DJL never holds a bf16 array (DJL 0.36
-     * aborts the JVM on one). The weight's gradient arrives in fp32.
+     * bfloat16 convolutions on fp32 master weights, as under PyTorch's CPU autocast: each
+     * BasicBlock is one TorchScript call whose activations stay bf16 from its input to its output
+     * (BatchNorm, ReLU and the addition on bf16 arrays with fp32 statistics); the stem's
+     * convolution casts in and out on its own. DJL never holds a bf16 array (DJL 0.36 aborts the
+     * JVM on one). Gradients arrive in fp32.
      */
     BF16;
 
@@ -35,6 +38,14 @@ public enum Precision {
             return null;
         }
         return new TorchScriptConvKernel(this == BF16, channelsLast);
+    }
+
+    /**
+     * The whole-block kernel for this precision and layout: a {@link TorchScriptBlockKernel} for
+     * bf16, null (block by block) for fp32.
+     */
+    public BlockKernel blockKernel(boolean channelsLast) {
+        return this == BF16 ? new TorchScriptBlockKernel(true, channelsLast) : null;
     }
 
     @Override

@@ -1,18 +1,11 @@
 package io.github.djlresnet.runtime;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import io.github.djlresnet.model.ConvKernel;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,9 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TorchScriptConvKernel implements ConvKernel {
 
     static final String RESOURCE = "conv_kernel.pt";
-
-    private static PtSymbolBlock module;
-    private static NDManager moduleManager;
 
     /** [stride, padding, bf16, channelsLast] tensors, made once per JVM and reused. */
     private static final Map<Long, NDArray> CONFIGS = new ConcurrentHashMap<>();
@@ -70,28 +60,14 @@ public final class TorchScriptConvKernel implements ConvKernel {
     private NDArray config(int stride, int padding) {
         long key = ((long) stride << 32) | ((long) padding << 2) | (bf16 ? 2 : 0) | (channelsLast ? 1 : 0);
         return CONFIGS.computeIfAbsent(key, k -> {
-            NDArray cfg = moduleManager.create(new long[] {stride, padding, bf16 ? 1 : 0, channelsLast ? 1 : 0});
+            NDArray cfg = TorchScriptModules.manager().create(new long[] {stride, padding, bf16 ? 1 : 0, channelsLast ? 1 : 0});
             cfg.setName("cfg");
             return cfg;
         });
     }
 
-    /** The module, loaded on first use; a missing resource is a packaging bug (exit 1). */
-    static synchronized PtSymbolBlock module() {
-        if (module == null) {
-            EngineSetup.engine();
-            moduleManager = Engine.getEngine("PyTorch").newBaseManager();
-            try (InputStream in = TorchScriptConvKernel.class.getResourceAsStream(RESOURCE)) {
-                if (in == null) {
-                    throw new IllegalStateException(RESOURCE + " is missing from the class path");
-                }
-                byte[] bytes = in.readAllBytes();
-                module = JniUtils.loadModule((PtNDManager) moduleManager,
-                        new ByteArrayInputStream(bytes), false, false);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return module;
+    /** The module, loaded on first use. */
+    static PtSymbolBlock module() {
+        return TorchScriptModules.load(RESOURCE);
     }
 }

@@ -119,7 +119,8 @@ public final class TrainingRun implements AutoCloseable {
         model = Model.newInstance(folder.name(), devices[0], "PyTorch");
         // --precision / --channels-last change how the convolutions compute, not the parameters:
         // the block has the same parameter names either way (see KernelConv2d)
-        model.setBlock(ResNet.build(config, options.precision().kernel(options.channelsLast())));
+        model.setBlock(ResNet.build(config, options.precision().kernel(options.channelsLast()),
+                options.precision().blockKernel(options.channelsLast())));
         optimizer = options.optimizer().equals("adam")
                 ? new Adam(options.lr(), options.weightDecay())
                 : new MomentumSgd(options.lr(), options.momentum(), options.weightDecay());

@@ -15,6 +15,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.github.djlresnet.model.BlockKernel;
 import io.github.djlresnet.model.ConvKernel;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
@@ -42,11 +43,17 @@ class ChannelsLastNetworkTest {
         EngineSetup.engine();
     }
 
-    private record Pass(float[] out, Map<String, float[]> grads, List<String> names) {}
+    /** One pass's logits, gradients, parameter names and, after it, the BatchNorm running statistics. */
+    private record Pass(float[] out, Map<String, float[]> grads, List<String> names, Map<String, float[]> running) {}
 
     private static Pass pass(ConvKernel kernel, byte[] params, Shape input) throws Exception {
+        return pass(kernel, null, params, input);
+    }
+
+    private static Pass pass(ConvKernel kernel, BlockKernel blockKernel, byte[] params, Shape input)
+            throws Exception {
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            Block net = ResNet.build(config(input), kernel);
+            Block net = ResNet.build(config(input), kernel, blockKernel);
             net.initialize(m, DataType.FLOAT32, input);
             net.loadParameters(m, new DataInputStream(new ByteArrayInputStream(params)));
             for (Pair<String, Parameter> p : net.getParameters()) {
@@ -67,7 +74,13 @@ class ChannelsLastNetworkTest {
                         grads.put(p.getKey(), p.getValue().getArray().getGradient().toFloatArray());
                     }
                 }
-                return new Pass(out.toFloatArray(), grads, net.getParameters().keys());
+                Map<String, float[]> running = new LinkedHashMap<>();
+                for (Pair<String, Parameter> p : net.getParameters()) {
+                    if (p.getKey().contains("running")) {
+                        running.put(p.getKey(), p.getValue().getArray().toFloatArray());
+                    }
+                }
+                return new Pass(out.toFloatArray(), grads, net.getParameters().keys(), running);
             }
         }
     }
@@ -124,6 +137,77 @@ class ChannelsLastNetworkTest {
                 }
             });
             System.out.printf("channels-last vs plain %s: largest gradient difference %.2e%n", input, worst[0]);
+        }
+    }
+
+    /**
+     * Whole blocks in one TorchScript call, fp32 (NCHW and channels-last): the same logits, every
+     * gradient and the running statistics each BatchNorm updated in place, against the network of
+     * DJL blocks; on both stems (ResNet-18, option B: identity and projection shortcuts).
+     */
+    @Test
+    void fusedFp32BlocksEqualThePlainNetwork() throws Exception {
+        for (Shape input : new Shape[] {new Shape(4, 3, 64, 64), new Shape(4, 1, 28, 28)}) {
+            byte[] params = initialParameters(input);
+            Pass plain = pass(null, params, input);
+            Pass fused = pass(null, new TorchScriptBlockKernel(false, false), params, input);
+            assertEquals(plain.names(), fused.names(), "same parameter names");
+            assertTrue(relativeMax(fused.out(), plain.out()) < 1e-6, input + " output");
+            assertEquals(plain.grads().keySet(), fused.grads().keySet());
+            plain.grads().forEach((name, g) -> assertTrue(relativeMax(fused.grads().get(name), g) < 1e-5,
+                    input + " gradient of " + name + ": " + relativeMax(fused.grads().get(name), g)));
+            assertEquals(2 * 20, plain.running().size(), "stem BN + 8 blocks x 2 BN + 3 projections: mean and var");
+            plain.running().forEach((name, r) -> assertTrue(relativeMax(fused.running().get(name), r) < 1e-6,
+                    input + " " + name));
+            Pass cl = pass(new TorchScriptConvKernel(false, true), new TorchScriptBlockKernel(false, true), params, input);
+            assertTrue(relativeMax(cl.out(), plain.out()) < 1e-5, input + " channels-last output");
+            plain.running().forEach((name, r) -> assertTrue(relativeMax(cl.running().get(name), r) < 1e-5,
+                    input + " channels-last " + name));
+        }
+    }
+
+    /**
+     * bf16 blocks (activations bf16 from a block's input to its output): logits and the last
+     * layer's gradient close to fp32's, the running statistics updated (close to fp32's, and not
+     * left at their initial values), the parameter names unchanged.
+     */
+    @Test
+    void bf16BlocksStayCloseToFp32AndUpdateTheRunningStatistics() throws Exception {
+        Shape input = new Shape(4, 1, 28, 28);
+        byte[] params = initialParameters(input);
+        Pass plain = pass(null, params, input);
+        Pass bf16 = pass(new TorchScriptConvKernel(true, false), new TorchScriptBlockKernel(true, false), params, input);
+        assertEquals(plain.names(), bf16.names());
+        double out = relativeMax(bf16.out(), plain.out());
+        assertTrue(out > 0 && out < 5e-2, "logits " + out);
+        String fc = plain.grads().keySet().stream()
+                .filter(n -> n.contains("Linear") && n.endsWith("weight")).findFirst().orElseThrow();
+        assertTrue(relativeMax(bf16.grads().get(fc), plain.grads().get(fc)) < 5e-2, "fc weight gradient");
+        plain.running().forEach((name, r) -> {
+            double err = relativeMax(bf16.running().get(name), r);
+            assertTrue(err > 0 && err < 5e-2, name + ": " + err);
+        });
+    }
+
+    /** Option A's zero-padding blocks have no fused form; they stay DJL blocks and the rest fuse. */
+    @Test
+    void optionAFusesWhereTheShortcutIsTheIdentity() throws Exception {
+        Shape input = new Shape(2, 1, 28, 28);
+        ResNetConfig a = new ResNetConfig(18, 10, 1, Stem.SMALL, Shortcut.A);
+        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
+            m.getEngine().setRandomSeed(3);
+            Block plain = ResNet.build(a);
+            plain.initialize(m, DataType.FLOAT32, input);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            plain.saveParameters(new DataOutputStream(bytes));
+            Block fused = ResNet.build(a, null, new TorchScriptBlockKernel(false, false));
+            fused.initialize(m, DataType.FLOAT32, input);
+            fused.loadParameters(m, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+            NDArray x = m.randomNormal(input);
+            ParameterStore ps = new ParameterStore(m, false);
+            float[] expected = plain.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+            float[] got = fused.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+            assertTrue(relativeMax(got, expected) < 1e-6, "inference logits");
         }
     }
 

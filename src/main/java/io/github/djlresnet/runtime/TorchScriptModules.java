@@ -1,0 +1,54 @@
+package io.github.djlresnet.runtime;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The weight-free TorchScript kernels shipped on the class path ({@code conv_kernel.pt},
+ * {@code block_kernel.pt}, written by {@code src/main/torchscript/make_kernels.py}), each loaded
+ * once per JVM, and the manager that holds them and their small configuration tensors for the
+ * JVM's lifetime.
+ */
+final class TorchScriptModules {
+
+    private static final Map<String, PtSymbolBlock> MODULES = new HashMap<>();
+    private static NDManager manager;
+
+    private TorchScriptModules() {}
+
+    /** The module in {@code resource}, loaded on first use; a missing one is a packaging bug. */
+    static synchronized PtSymbolBlock load(String resource) {
+        PtSymbolBlock module = MODULES.get(resource);
+        if (module == null) {
+            try (InputStream in = TorchScriptModules.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IllegalStateException(resource + " is missing from the class path");
+                }
+                module = JniUtils.loadModule((PtNDManager) manager(),
+                        new ByteArrayInputStream(in.readAllBytes()), false, false);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            MODULES.put(resource, module);
+        }
+        return module;
+    }
+
+    /** A manager that lives as long as the JVM, for the modules' configuration tensors. */
+    static synchronized NDManager manager() {
+        if (manager == null) {
+            EngineSetup.engine();
+            manager = Engine.getEngine("PyTorch").newBaseManager();
+        }
+        return manager;
+    }
+}
