@@ -75,7 +75,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     int workers;
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
-            description = "Convolution arithmetic; bf16 keeps fp32 master weights, BatchNorm and loss (default: ${DEFAULT-VALUE}).")
+            description = "Arithmetic: bf16 runs the stem and each residual block in bfloat16, as PyTorch's"
+                    + " CPU autocast does, on fp32 master weights (default: ${DEFAULT-VALUE}).")
     Precision precision;
 
     @Option(names = "--channels-last", description = "Run the convolutions on channels-last (NHWC) activations.")

@@ -162,8 +162,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean trackTest;
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
-            description = "Convolution arithmetic: bf16 computes the convolutions in bfloat16 on fp32"
-                    + " master weights (BatchNorm, loss, optimizer and saved parameters stay fp32)"
+            description = "Arithmetic: bf16 runs the stem and each residual block in bfloat16, as"
+                    + " PyTorch's CPU autocast does, on fp32 master weights (BatchNorm statistics,"
+                    + " the classifier, loss, optimizer and saved parameters stay fp32)"
                     + " (default: ${DEFAULT-VALUE}).")
     Precision precision;
 

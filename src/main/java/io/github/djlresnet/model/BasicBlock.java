@@ -46,16 +46,6 @@ public final class BasicBlock {
      */
     public static Block of(
             int inChannels, int outChannels, int stride, Shortcut shortcut, ConvKernel convKernel) {
-        return of(inChannels, outChannels, stride, shortcut, convKernel, null);
-    }
-
-    /**
-     * Builds one block computed in one {@code blockKernel} call (null: by its children, with
-     * {@code convKernel} for the convolutions). The parameters are the same either way. Option A's
-     * zero-padding shortcut has no kernel form: such a block stays unfused.
-     */
-    public static Block of(int inChannels, int outChannels, int stride, Shortcut shortcut,
-            ConvKernel convKernel, BlockKernel blockKernel) {
         SequentialBlock residual =
                 new ReleasingSequentialBlock()
                         .add(conv(outChannels, 3, stride, convKernel))
@@ -66,11 +56,7 @@ public final class BasicBlock {
         boolean shapeChanges = stride != 1 || inChannels != outChannels;
         // the shortcut's output is a new array unless it is the identity (the block's own input)
         boolean freshShortcut = shortcut.projects(shapeChanges) || shapeChanges;
-        boolean fused = blockKernel != null && (shortcut.projects(shapeChanges) || !shapeChanges);
-        SequentialBlock block = fused
-                ? new FusedBasicBlock(blockKernel, stride, shortcut.projects(shapeChanges))
-                : new ReleasingSequentialBlock();
-        return block
+        return new ReleasingSequentialBlock()
                 .add(
                         new ParallelBlock(
                                 branches -> addBranches(branches, freshShortcut),

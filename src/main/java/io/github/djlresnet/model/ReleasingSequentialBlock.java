@@ -22,18 +22,13 @@ public class ReleasingSequentialBlock extends SequentialBlock {
 
     /**
      * Adds a child named as SequentialBlock names it ("01Conv2d", ...), except that a
-     * {@link KernelConv2d} is named as the Conv2d it stands for and a {@link FusedSequentialBlock}
-     * as the ReleasingSequentialBlock it stands for, so that parameter names do not depend on how
-     * the convolutions or blocks are computed.
+     * {@link KernelConv2d} is named as the Conv2d it stands for, so that parameter names do not
+     * depend on how the convolutions are computed.
      */
     @Override
     public SequentialBlock add(Block block) {
         if (block instanceof KernelConv2d) {
             addChildBlock(Conv2d.class.getSimpleName(), block);
-            return this;
-        }
-        if (block instanceof FusedSequentialBlock) {
-            addChildBlock(ReleasingSequentialBlock.class.getSimpleName(), block);
             return this;
         }
         return super.add(block);

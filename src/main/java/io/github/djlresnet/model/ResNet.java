@@ -7,6 +7,8 @@ import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Builds ResNet-18/34 from BasicBlocks, readable against He et al. 2015, Table 1:
@@ -44,34 +46,46 @@ public final class ResNet {
     }
 
     /**
-     * The same network with the stem and every BasicBlock each computed in one {@code blockKernel}
-     * call (null: layer by layer as above), e.g. keeping bfloat16 activations inside each. The head
-     * stays DJL blocks. Parameter names are
-     * again those of {@link #build(ResNetConfig)}.
+     * The same network with the stem and all stages computed in one {@code featuresKernel} call
+     * (null: layer by layer as above), e.g. keeping bfloat16 activations from the first layer to
+     * the last; the head stays DJL's. Block structure and parameter names are again those of
+     * {@link #build(ResNetConfig)}.
      */
-    public static SequentialBlock build(ResNetConfig config, ConvKernel convKernel, BlockKernel blockKernel) {
-        SequentialBlock net =
-                new ReleasingSequentialBlock().add(stem(config.stem(), convKernel, blockKernel));
+    public static SequentialBlock build(ResNetConfig config, ConvKernel convKernel, FeaturesKernel featuresKernel) {
+        boolean imagenet = config.stem() == Stem.IMAGENET;
+        // the kernel's layout: stem stride, padding, max pool, blocks, then (stride, shortcut) per block
+        List<Long> layout = new ArrayList<>(List.of(imagenet ? 2L : 1L, imagenet ? 3L : 1L, imagenet ? 1L : 0L,
+                (long) config.blocksPerStage().stream().mapToInt(Integer::intValue).sum()));
+        SequentialBlock net = featuresKernel == null ? new ReleasingSequentialBlock() : null;
+        List<Block> parts = new ArrayList<>();
+        parts.add(stem(config.stem(), convKernel));
         int in = 64;
         for (int stage = 0; stage < 4; stage++) {
             int out = ResNetConfig.WIDTHS.get(stage);
             int firstStride = stage == 0 ? 1 : 2;
             SequentialBlock blocks = new ReleasingSequentialBlock();
             for (int i = 0; i < config.blocksPerStage().get(stage); i++) {
-                blocks.add(BasicBlock.of(in, out, i == 0 ? firstStride : 1, config.shortcut(),
-                        convKernel, blockKernel));
+                int stride = i == 0 ? firstStride : 1;
+                blocks.add(BasicBlock.of(in, out, stride, config.shortcut(), convKernel));
+                boolean shapeChanges = stride != 1 || in != out;
+                layout.add((long) stride);
+                layout.add(config.shortcut().projects(shapeChanges) ? 1L : shapeChanges ? 2L : 0L);
                 in = out;
             }
-            net.add(blocks);
+            parts.add(blocks);
         }
-        return net.add(head(config.classes()));
+        parts.add(head(config.classes()));
+        if (net == null) {
+            net = new FusedResNet(featuresKernel, layout.stream().mapToLong(Long::longValue).toArray());
+        }
+        for (Block part : parts) {
+            net.add(part);
+        }
+        return net;
     }
 
-    private static Block stem(Stem stem, ConvKernel convKernel, BlockKernel blockKernel) {
-        boolean imagenet = stem == Stem.IMAGENET;
-        SequentialBlock block = blockKernel == null
-                ? new ReleasingSequentialBlock()
-                : new FusedStem(blockKernel, imagenet ? 2 : 1, imagenet ? 3 : 1, imagenet);
+    private static Block stem(Stem stem, ConvKernel convKernel) {
+        SequentialBlock block = new ReleasingSequentialBlock();
         if (stem == Stem.IMAGENET) {
             block.add(BasicBlock.conv(64, 7, 2, convKernel));
         } else {

@@ -1,6 +1,6 @@
 package io.github.djlresnet.runtime;
 
-import io.github.djlresnet.model.BlockKernel;
+import io.github.djlresnet.model.FeaturesKernel;
 import io.github.djlresnet.model.ConvKernel;
 import io.github.djlresnet.model.InvalidInputException;
 import java.util.Locale;
@@ -13,11 +13,10 @@ public enum Precision {
     /** DJL's own fp32 convolution. */
     FP32,
     /**
-     * bfloat16 convolutions on fp32 master weights, as under PyTorch's CPU autocast: each
-     * BasicBlock is one TorchScript call whose activations stay bf16 from its input to its output
-     * (BatchNorm, ReLU and the addition on bf16 arrays with fp32 statistics); the stem's
-     * convolution casts in and out on its own. DJL never holds a bf16 array (DJL 0.36 aborts the
-     * JVM on one). Gradients arrive in fp32.
+     * bfloat16 on fp32 master weights, as under PyTorch's CPU autocast: the stem and all blocks
+     * are one TorchScript call whose activations stay bf16 from the input to the global pool
+     * (convolutions, BatchNorm with fp32 statistics, ReLU, pooling, additions). DJL never holds a
+     * bf16 array (DJL 0.36 aborts the JVM on one). Gradients arrive in fp32.
      */
     BF16;
 
@@ -41,11 +40,11 @@ public enum Precision {
     }
 
     /**
-     * The whole-block kernel for this precision and layout: a {@link TorchScriptBlockKernel} for
-     * bf16, null (block by block) for fp32.
+     * The kernel for the stem and all blocks at once: a {@link TorchScriptFeaturesKernel} for
+     * bf16, null (DJL's layers one by one) for fp32, where it measured no faster (bench/RESULTS.md).
      */
-    public BlockKernel blockKernel(boolean channelsLast) {
-        return this == BF16 ? new TorchScriptBlockKernel(true, channelsLast) : null;
+    public FeaturesKernel featuresKernel(boolean channelsLast) {
+        return this == BF16 ? new TorchScriptFeaturesKernel(true, channelsLast) : null;
     }
 
     @Override

@@ -147,7 +147,7 @@ public final class Benchmark {
         Engine.getInstance().setRandomSeed(1);
         ResNetConfig config = new ResNetConfig(34, 10, workload.channels, workload.stem, Shortcut.B);
         try (Model model = Model.newInstance("bench", Device.cpu(), "PyTorch")) {
-            model.setBlock(ResNet.build(config, precision.kernel(channelsLast), precision.blockKernel(channelsLast)));
+            model.setBlock(ResNet.build(config, precision.kernel(channelsLast), precision.featuresKernel(channelsLast)));
             MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);
             try (Trainer trainer = model.newTrainer(
                     TrainerSetup.config(sgd, new Device[] {Device.cpu()}, 10))) {

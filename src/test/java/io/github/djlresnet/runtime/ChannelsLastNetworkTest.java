@@ -15,7 +15,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import io.github.djlresnet.model.BlockKernel;
+import io.github.djlresnet.model.FeaturesKernel;
 import io.github.djlresnet.model.ConvKernel;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
@@ -50,10 +50,10 @@ class ChannelsLastNetworkTest {
         return pass(kernel, null, params, input);
     }
 
-    private static Pass pass(ConvKernel kernel, BlockKernel blockKernel, byte[] params, Shape input)
+    private static Pass pass(ConvKernel kernel, FeaturesKernel featuresKernel, byte[] params, Shape input)
             throws Exception {
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            Block net = ResNet.build(config(input), kernel, blockKernel);
+            Block net = ResNet.build(config(input), kernel, featuresKernel);
             net.initialize(m, DataType.FLOAT32, input);
             net.loadParameters(m, new DataInputStream(new ByteArrayInputStream(params)));
             for (Pair<String, Parameter> p : net.getParameters()) {
@@ -141,16 +141,17 @@ class ChannelsLastNetworkTest {
     }
 
     /**
-     * Whole blocks in one TorchScript call, fp32 (NCHW and channels-last): the same logits, every
-     * gradient and the running statistics each BatchNorm updated in place, against the network of
-     * DJL blocks; on both stems (ResNet-18, option B: identity and projection shortcuts).
+     * The stem and all blocks in one TorchScript call, fp32 (NCHW and channels-last): the same
+     * logits, every gradient and the running statistics each BatchNorm updated in place, against
+     * the network of DJL blocks; on both stems (ResNet-18, option B: identity and projection
+     * shortcuts).
      */
     @Test
     void fusedFp32BlocksEqualThePlainNetwork() throws Exception {
         for (Shape input : new Shape[] {new Shape(4, 3, 64, 64), new Shape(4, 1, 28, 28)}) {
             byte[] params = initialParameters(input);
             Pass plain = pass(null, params, input);
-            Pass fused = pass(null, new TorchScriptBlockKernel(false, false), params, input);
+            Pass fused = pass(null, new TorchScriptFeaturesKernel(false, false), params, input);
             assertEquals(plain.names(), fused.names(), "same parameter names");
             assertTrue(relativeMax(fused.out(), plain.out()) < 1e-6, input + " output");
             assertEquals(plain.grads().keySet(), fused.grads().keySet());
@@ -159,7 +160,7 @@ class ChannelsLastNetworkTest {
             assertEquals(2 * 20, plain.running().size(), "stem BN + 8 blocks x 2 BN + 3 projections: mean and var");
             plain.running().forEach((name, r) -> assertTrue(relativeMax(fused.running().get(name), r) < 1e-6,
                     input + " " + name));
-            Pass cl = pass(new TorchScriptConvKernel(false, true), new TorchScriptBlockKernel(false, true), params, input);
+            Pass cl = pass(new TorchScriptConvKernel(false, true), new TorchScriptFeaturesKernel(false, true), params, input);
             assertTrue(relativeMax(cl.out(), plain.out()) < 1e-5, input + " channels-last output");
             plain.running().forEach((name, r) -> assertTrue(relativeMax(cl.running().get(name), r) < 1e-5,
                     input + " channels-last " + name));
@@ -167,7 +168,7 @@ class ChannelsLastNetworkTest {
     }
 
     /**
-     * bf16 blocks (activations bf16 from a block's input to its output): logits and the last
+     * bf16 features (activations bf16 from the input to the global pool): logits and the last
      * layer's gradient close to fp32's, the running statistics updated (close to fp32's, and not
      * left at their initial values), the parameter names unchanged.
      */
@@ -176,7 +177,7 @@ class ChannelsLastNetworkTest {
         Shape input = new Shape(4, 1, 28, 28);
         byte[] params = initialParameters(input);
         Pass plain = pass(null, params, input);
-        Pass bf16 = pass(new TorchScriptConvKernel(true, false), new TorchScriptBlockKernel(true, false), params, input);
+        Pass bf16 = pass(new TorchScriptConvKernel(true, false), new TorchScriptFeaturesKernel(true, false), params, input);
         assertEquals(plain.names(), bf16.names());
         double out = relativeMax(bf16.out(), plain.out());
         assertTrue(out > 0 && out < 5e-2, "logits " + out);
@@ -189,9 +190,9 @@ class ChannelsLastNetworkTest {
         });
     }
 
-    /** Option A's zero-padding blocks have no fused form; they stay DJL blocks and the rest fuse. */
+    /** Option A's zero-padding shortcut in the kernel gives the plain network's logits. */
     @Test
-    void optionAFusesWhereTheShortcutIsTheIdentity() throws Exception {
+    void optionAInOneCallEqualsThePlainNetwork() throws Exception {
         Shape input = new Shape(2, 1, 28, 28);
         ResNetConfig a = new ResNetConfig(18, 10, 1, Stem.SMALL, Shortcut.A);
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
@@ -200,7 +201,7 @@ class ChannelsLastNetworkTest {
             plain.initialize(m, DataType.FLOAT32, input);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             plain.saveParameters(new DataOutputStream(bytes));
-            Block fused = ResNet.build(a, null, new TorchScriptBlockKernel(false, false));
+            Block fused = ResNet.build(a, null, new TorchScriptFeaturesKernel(false, false));
             fused.initialize(m, DataType.FLOAT32, input);
             fused.loadParameters(m, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
             NDArray x = m.randomNormal(input);

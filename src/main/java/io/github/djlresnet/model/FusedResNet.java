@@ -1,0 +1,95 @@
+package io.github.djlresnet.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ResNet whose stem and stages run as one {@link FeaturesKernel} call, followed by the DJL head.
+ * Its children are exactly those of the plain network (built by {@link ResNet}), so
+ * initialization, output shapes, parameter names, saving and loading are the plain network's, and
+ * parameters and checkpoints move freely between the two; only {@code forward} differs.
+ */
+final class FusedResNet extends ReleasingSequentialBlock {
+
+    /** The parameter names of one convolution and its BatchNorm, in the order the kernel takes them. */
+    private static final List<String> CONV_BN = List.of("weight", "gamma", "beta", "runningMean", "runningVar");
+
+    private final FeaturesKernel kernel;
+    private final long[] layout;
+    private List<Parameter> order;
+
+    FusedResNet(FeaturesKernel kernel, long[] layout) {
+        this.kernel = kernel;
+        this.layout = layout.clone();
+    }
+
+    /** Stem stride, stem padding, max pool, blocks, then per block stride and shortcut code. */
+    long[] layout() {
+        return layout.clone();
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        List<Parameter> parameters = featureParameters();
+        NDList arrays = new NDList(parameters.size());
+        for (Parameter p : parameters) {
+            arrays.add(parameterStore.getValue(p, x.getDevice(), training));
+        }
+        NDList features = new NDList(kernel.features(x, arrays, layout, training));
+        NDList out = head().forward(parameterStore, features, training);
+        features.close(); // autograd keeps what backward needs
+        return out;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList data,
+            NDList labels,
+            PairList<String, Object> params) {
+        return forwardInternal(parameterStore, data, true, params);
+    }
+
+    private Block head() {
+        return children.values().get(children.size() - 1);
+    }
+
+    /**
+     * The parameters of every child but the head, in DJL's order, checked once against the order
+     * the kernel expects (per convolution: weight, then its BatchNorm's four), so that a change in
+     * how DJL lists them fails loudly instead of feeding a variance where a weight belongs.
+     */
+    private List<Parameter> featureParameters() {
+        if (order == null) {
+            List<Parameter> all = new ArrayList<>();
+            List<Block> parts = children.values();
+            for (Block part : parts.subList(0, parts.size() - 1)) {
+                all.addAll(part.getParameters().values());
+            }
+            if (all.size() % CONV_BN.size() != 0) {
+                throw new IllegalStateException("fused ResNet: " + all.size()
+                        + " parameters before the head, not a multiple of " + CONV_BN.size());
+            }
+            for (int i = 0; i < all.size(); i++) {
+                String expected = CONV_BN.get(i % CONV_BN.size());
+                if (!all.get(i).getName().equals(expected)) {
+                    throw new IllegalStateException("parameter " + i + " of a fused ResNet is '"
+                            + all.get(i).getName() + "', expected '" + expected + "'");
+                }
+            }
+            order = all;
+        }
+        return order;
+    }
+}
