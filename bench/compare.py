@@ -30,6 +30,7 @@ Usage (from anywhere; paths are relative to the project root):
                    [--java-cmd "..."] [--python113 /usr/bin/python3]
                    [--python213 /opt/torch213/bin/python] [--peak-gflops G]
                    [--peer-malloc tcmalloc|glibc] [--dry-run]
+  bench/compare.py --summarize bench/results/<timestamp>.jsonl   (the summary of a saved run)
 --java-cmd is a template; {workload}, {mode}, {seconds}, {classpath} are
 substituted, e.g. "java -cp target/classes:{classpath} Main benchmark ...".
 """
@@ -206,7 +207,15 @@ def main():
                         "10.1 img/s for torch 2.13), or glibc's malloc as Python starts "
                         "(default: %(default)s)")
     p.add_argument("--dry-run", action="store_true", help="print the commands only")
+    p.add_argument("--summarize", metavar="JSONL",
+                   help="print the summary of a saved run (bench/results/<timestamp>.jsonl) and exit")
     a = p.parse_args()
+    if a.summarize:
+        if not os.path.isfile(a.summarize):
+            print(f"compare.py: no such file: {a.summarize}", file=sys.stderr)
+            sys.exit(2)
+        summarize(*rows_from_file(a.summarize))
+        return
 
     peers = [x.strip() for x in a.peers.split(",") if x.strip()]
     workloads = [x.strip() for x in a.workloads.split(",") if x.strip()]
@@ -279,8 +288,15 @@ def main():
     if a.dry_run:
         return
 
-    # Markdown summary. Ratios pair round i of DJL with round i of the peer.
-    print(f"\nFP32 FMA peak at {a.threads} threads: "
+    summarize(rows, peak, a.threads)
+    print(f"\nRaw results: {os.path.relpath(out_path, ROOT)}")
+    plot(out_path, a.plot_peer)
+
+
+def summarize(rows, peak, threads):
+    """Markdown summary of [(workload, mode, {peer: [result or None per round]})]. Ratios pair
+    round i of DJL with round i of the peer."""
+    print(f"\nFP32 FMA peak at {threads} threads: "
           + (f"{peak:.0f} GFLOP/s" if peak else "unknown") + "\n")
     print("DJL / peer pairs each PyTorch peer with the DJL run of the same setting when it ran "
           "(torch213-cl-bf16 with djl-cl-bf16, ...), else with fp32 `djl`.\n")
@@ -309,8 +325,21 @@ def main():
                   f"{fmt(ratios, 2) if PEERS[peer][0] else '–'} | {fmt(rss, 0)} | "
                   f"{f'{gflops:.1f}' if gflops is not None else 'n/a'} | "
                   f"{f'{100 * gflops / peak:.1f}' if gflops is not None and peak else 'n/a'} |")
-    print(f"\nRaw results: {os.path.relpath(out_path, ROOT)}")
-    plot(out_path, a.plot_peer)
+
+
+def rows_from_file(path):
+    """The rows and FMA peak of a saved run (bench/results/<timestamp>.jsonl), in its order."""
+    with open(path) as f:
+        recs = [json.loads(l) for l in f if l.strip()]
+    peak = next((r["fma_peak_gflops"] for r in recs if "fma_peak_gflops" in r), None)
+    threads = next((r["threads"] for r in recs if "fma_peak_gflops" in r), 2)
+    rows = {}
+    for r in recs:
+        if "peer" not in r:
+            continue
+        per_peer = rows.setdefault((r["workload"], r["mode"]), {})
+        per_peer.setdefault(r["peer"], []).append(None if "error" in r else r)
+    return [(w, m, res) for (w, m), res in rows.items()], peak, threads
 
 
 def djl_counterpart(peer, results):

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * The weight-free TorchScript kernels shipped on the class path ({@code conv_kernel.pt},
- * {@code block_kernel.pt}, written by {@code src/main/torchscript/make_kernels.py}), each loaded
+ * {@code features_kernel.pt}, written by {@code src/main/torchscript/make_kernels.py}), each loaded
  * once per JVM, and the manager that holds them and their small configuration tensors for the
  * JVM's lifetime.
  */
