@@ -100,6 +100,10 @@ class FeaturesKernel(torch.nn.Module):
         stride = int(cfg[3])
         padding = int(cfg[4])
         h = torch.conv2d(h, p[0].to(h.dtype), None, [stride, stride], [padding, padding])
+        if channels_last:
+            # a one-channel input (28x28 grayscale) is NCHW and channels-last at once, and LibTorch
+            # then keeps NCHW for the stem's output; the 64-channel output is where the layout starts
+            h = h.contiguous(memory_format=torch.channels_last)
         h = torch.relu_(torch.batch_norm(h, p[1], p[2], p[3], p[4], training, momentum, eps, False))
         if int(cfg[5]) == 1:
             h = torch.max_pool2d(h, [3, 3], [2, 2], [1, 1])
@@ -197,6 +201,11 @@ def check_features(module):
                     cfg[0] = 1
                     got = module(x, [t.clone() for t in p], cfg, bn)
                     assert (got - ref).abs().max() < 0.05 * ref.abs().max(), "bf16 features differ"
+    # channels-last from a one-channel input (28x28 grayscale), where LibTorch would keep NCHW
+    p = conv_bn(8, 1, 3) + conv_bn(8, 8, 3) + conv_bn(8, 8, 3)
+    got = module(torch.randn(2, 1, 12, 12), p, torch.tensor([0, 1, 1, 1, 1, 0, 1, 1, 0]), bn)
+    assert got.is_contiguous(memory_format=torch.channels_last) and not got.is_contiguous(), \
+        "channels-last lost on a one-channel input"
 
 
 def main():
