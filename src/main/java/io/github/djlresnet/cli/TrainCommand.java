@@ -170,7 +170,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--channels-last",
             description = "Run the convolutions on channels-last (NHWC) activations: the same results up to"
-                    + " rounding; not available with --stem small yet.")
+                    + " rounding; with --stem small only together with --precision bf16.")
     boolean channelsLast;
 
     @Option(names = "--devices", defaultValue = "cpu", paramLabel = "cpu|gpu|N",

@@ -106,9 +106,12 @@ public record TrainOptions(
                 "--optimizer must be sgd or adam, got '" + optimizer + "'");
         check(depth == 18 || depth == 34, "--depth must be 18 or 34, got " + depth);
         check(precision != null, "--precision must be fp32 or bf16");
-        // its gradients differed from the plain path's by up to 2.3% there (ChannelsLastNetworkTest)
-        check(!channelsLast || stem != Stem.SMALL,
-                "--channels-last is not available with --stem small yet (its gradients are not verified there)");
+        // fp32 channels-last runs one TorchScript call per convolution, whose whole-network gradients
+        // differed by up to 2.3% on the small stem on one machine (ChannelsLastNetworkTest); bf16 runs
+        // the stem and all blocks in one call, verified on both stems
+        check(!channelsLast || stem != Stem.SMALL || precision == Precision.BF16,
+                "--channels-last is not available with --stem small in fp32 yet (its gradients are not"
+                        + " verified there); it is with --precision bf16");
     }
 
     private static void check(boolean ok, String message) {

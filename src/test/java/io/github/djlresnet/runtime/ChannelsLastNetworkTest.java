@@ -164,6 +164,14 @@ class ChannelsLastNetworkTest {
             assertTrue(relativeMax(cl.out(), plain.out()) < 1e-5, input + " channels-last output");
             plain.running().forEach((name, r) -> assertTrue(relativeMax(cl.running().get(name), r) < 1e-5,
                     input + " channels-last " + name));
+            // the bound of the per-convolution test above: channels-last reorders each convolution's sums
+            double[] worst = {0};
+            plain.grads().forEach((name, g) -> {
+                double err = relativeMax(cl.grads().get(name), g);
+                worst[0] = Math.max(worst[0], err);
+                assertTrue(err < 2e-5, input + " channels-last gradient of " + name + ": " + err);
+            });
+            System.out.printf("fused channels-last vs plain %s: largest gradient difference %.2e%n", input, worst[0]);
         }
     }
 
@@ -188,6 +196,12 @@ class ChannelsLastNetworkTest {
             double err = relativeMax(bf16.running().get(name), r);
             assertTrue(err > 0 && err < 5e-2, name + ": " + err);
         });
+        // channels-last in bf16 (what train --precision bf16 --channels-last --stem small runs)
+        Pass cl = pass(new TorchScriptConvKernel(true, true), new TorchScriptFeaturesKernel(true, true), params, input);
+        assertTrue(relativeMax(cl.out(), plain.out()) < 5e-2, "channels-last bf16 logits");
+        assertTrue(relativeMax(cl.grads().get(fc), plain.grads().get(fc)) < 5e-2, "channels-last bf16 fc weight gradient");
+        plain.running().forEach((name, r) -> assertTrue(relativeMax(cl.running().get(name), r) < 5e-2,
+                "channels-last bf16 " + name));
     }
 
     /** Option A's zero-padding shortcut in the kernel gives the plain network's logits. */
