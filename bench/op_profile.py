@@ -12,6 +12,7 @@ compare the columns with each other, and take speeds from bench/compare.py.
 
 Usage: bench/op_profile.py [--workload w28g|w32|w224|s28g] [--mode train|infer] [--steps 10]
                            [--warmup 5] [--top 25] [--keep DIR] [--python /opt/torch213/bin/python]
+                           [--bf16] [--channels-last]
 (run from the project root after `mvn -q compile`; nothing else should be running)
 """
 import argparse
@@ -85,6 +86,10 @@ def main():
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--top", type=int, default=25)
+    p.add_argument("--bf16", action="store_true",
+                   help="DJL --precision bf16 against torch.autocast bf16 (torch >= 2: --python)")
+    p.add_argument("--channels-last", action="store_true",
+                   help="DJL --channels-last against torch's channels_last memory format")
     p.add_argument("--keep", default=None, help="keep the two traces in this folder")
     a = p.parse_args()
 
@@ -97,12 +102,15 @@ def main():
             os.remove(f)
     common = ["--workload", a.workload, "--mode", a.mode, "--steps", str(a.steps),
               "--warmup", str(a.warmup)]
+    djl_setting = (["--precision", "bf16"] if a.bf16 else []) + (["--channels-last"] if a.channels_last else [])
+    torch_setting = ((["--autocast", "bf16"] if a.bf16 else [])
+                     + (["--memory-format", "channels_last"] if a.channels_last else []))
     results = {
         "djl": run(["java"] + JVM_FLAGS + ["-cp", classpath(), "io.github.djlresnet.cli.Main",
                                            "benchmark", "--seconds", "0", "--profile", djl_trace]
-                   + common),
+                   + common + djl_setting),
         "pytorch": run([a.python, os.path.join(HERE, "pytorch_peer.py"), "--threads", "2",
-                        "--profile", torch_trace] + common),
+                        "--profile", torch_trace] + common + torch_setting),
     }
     traces = {"djl": self_times(djl_trace), "pytorch": self_times(torch_trace)}
 
