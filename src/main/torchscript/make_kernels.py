@@ -2,11 +2,13 @@
 """Writes the weight-free TorchScript modules behind `--precision bf16` and `--channels-last`:
 conv_kernel.pt (one convolution; src/main/java/io/github/djlresnet/runtime/TorchScriptConvKernel.java)
 and features_kernel.pt (the stem and every BasicBlock in one call;
-.../runtime/TorchScriptFeaturesKernel.java).
+.../runtime/TorchScriptFeaturesKernel.java), and the optimizer's sgd_kernel.pt (one SGD step over
+every parameter; .../runtime/TorchScriptSgdKernel.java).
 
-DJL 0.36 cannot express either itself: its JNI has no memory-format call, and a BFLOAT16 array
-aborts the JVM. A scripted module can do both inside LibTorch, so that DJL only ever sees fp32
-arrays in the default (NCHW-strided or channels-last) layout it does not look at.
+DJL 0.36 cannot express the first two itself: its JNI has no memory-format call, and a BFLOAT16
+array aborts the JVM. A scripted module can do both inside LibTorch, so that DJL only ever sees fp32
+arrays in the default (NCHW-strided or channels-last) layout it does not look at. The third is
+there for speed: DJL has no add-with-alpha, so its SGD step took seven operations per parameter.
 
 Run once with Debian's torch (python3-torch 1.13.1), from the repository root:
 
