@@ -2,13 +2,11 @@
 """Writes the weight-free TorchScript modules behind `--precision bf16` and `--channels-last`:
 conv_kernel.pt (one convolution; src/main/java/io/github/djlresnet/runtime/TorchScriptConvKernel.java)
 and features_kernel.pt (the stem and every BasicBlock in one call;
-.../runtime/TorchScriptFeaturesKernel.java), and the optimizer's sgd_kernel.pt (one SGD step over
-every parameter; .../runtime/TorchScriptSgdKernel.java).
+.../runtime/TorchScriptFeaturesKernel.java).
 
-DJL 0.36 cannot express the first two itself: its JNI has no memory-format call, and a BFLOAT16
-array aborts the JVM. A scripted module can do both inside LibTorch, so that DJL only ever sees fp32
-arrays in the default (NCHW-strided or channels-last) layout it does not look at. The third is
-there for speed: DJL has no add-with-alpha, so its SGD step took seven operations per parameter.
+DJL 0.36 cannot express either itself: its JNI has no memory-format call, and a BFLOAT16 array
+aborts the JVM. A scripted module can do both inside LibTorch, so that DJL only ever sees fp32
+arrays in the default (NCHW-strided or channels-last) layout it does not look at.
 
 Run once with Debian's torch (python3-torch 1.13.1), from the repository root:
 
@@ -141,60 +139,6 @@ class FeaturesKernel(torch.nn.Module):
         return h
 
 
-class SgdKernel(torch.nn.Module):
-    """forward(p, h): one step of torch.optim.SGD with momentum and weight decay (no dampening, no
-    Nesterov) over every parameter, in place, as torch's single-tensor SGD writes it:
-
-        g.add_(w, alpha=weight_decay);  buf.mul_(momentum).add_(g);  w.add_(buf, alpha=-lr)
-
-    and then the gradient is zeroed for the next step (LibTorch accumulates gradients).
-    - p is [w0, g0, buf0, w1, g1, buf1, ...]: each parameter, its gradient and its momentum buffer
-      (a buffer of zeros on the first step becomes the gradient, as torch starts it).
-    - h is a float64 tensor [lr, momentum, weight_decay0, weight_decay1, ...], one decay per
-      parameter (BatchNorm and biases may have their own).
-    One call instead of about seven DJL operations per parameter, and in-place alpha forms instead
-    of temporaries: see bench/RESULTS.md ("The optimizer in one call").
-    """
-
-    def forward(self, p: List[torch.Tensor], h: torch.Tensor) -> torch.Tensor:
-        hs: List[float] = h.tolist()
-        lr = hs[0]
-        momentum = hs[1]
-        with torch.no_grad():
-            for k in range(len(p) // 3):
-                w = p[3 * k]
-                g = p[3 * k + 1]
-                buf = p[3 * k + 2]
-                decay = hs[2 + k]
-                if decay != 0.0:
-                    g.add_(w, alpha=decay)
-                buf.mul_(momentum).add_(g)
-                w.add_(buf, alpha=-lr)
-                g.zero_()
-        return h
-
-
-def check_sgd(module):
-    """Three steps against torch.optim.SGD itself, two weight-decay groups; gradients zeroed."""
-    torch.manual_seed(0)
-    ws = [torch.randn(5, 3), torch.randn(7)]
-    ref = [w.clone().requires_grad_(True) for w in ws]
-    opt = torch.optim.SGD([{"params": [ref[0]], "weight_decay": 1e-2}, {"params": [ref[1]], "weight_decay": 0.0}],
-                          lr=0.1, momentum=0.9)
-    mine = [w.clone() for w in ws]
-    bufs = [torch.zeros_like(w) for w in ws]
-    for step in range(3):
-        grads = [torch.randn_like(w) for w in ws]
-        for r, g in zip(ref, grads):
-            r.grad = g.clone()
-        opt.step()
-        mine_grads = [g.clone() for g in grads]
-        module([mine[0], mine_grads[0], bufs[0], mine[1], mine_grads[1], bufs[1]],
-               torch.tensor([0.1, 0.9, 1e-2, 0.0], dtype=torch.float64))
-        assert all(torch.equal(a, b.detach()) for a, b in zip(mine, ref)), "SGD step differs from torch.optim.SGD"
-        assert all(int(torch.count_nonzero(g)) == 0 for g in mine_grads), "gradients not zeroed"
-
-
 def conv_bn(cout, cin, k):
     return [torch.randn(cout, cin, k, k) * 0.1, torch.rand(cout) + 0.5, torch.randn(cout) * 0.1,
             torch.randn(cout) * 0.1, torch.rand(cout) + 0.5]
@@ -285,11 +229,6 @@ def main():
     check_features(features)
     out = os.path.join(os.path.dirname(out), "features_kernel.pt")
     features.save(out)
-    print("wrote", out, "with torch", torch.__version__, file=sys.stderr)
-    sgd = torch.jit.script(SgdKernel())
-    check_sgd(sgd)
-    out = os.path.join(os.path.dirname(out), "sgd_kernel.pt")
-    sgd.save(out)
     print("wrote", out, "with torch", torch.__version__, file=sys.stderr)
 
 

@@ -1,12 +1,7 @@
 package io.github.djlresnet.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
-import io.github.djlresnet.runtime.TorchScriptSgdKernel;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -34,46 +29,8 @@ public final class MomentumSgd extends StepOptimizer {
     }
 
     /**
-     * With momentum, all parameters in one call into LibTorch ({@link TorchScriptSgdKernel}, the
-     * same formula with torch's own in-place operations); a buffer starts as zeros, which the first
-     * step turns into the gradient exactly, as torch starts it.
-     */
-    @Override
-    protected void updateAll(List<Parameter> trainable) {
-        if (momentum == 0f) {
-            super.updateAll(trainable);
-            return;
-        }
-        List<NDArray> weights = new ArrayList<>(trainable.size());
-        List<NDArray> buffersInOrder = new ArrayList<>(trainable.size());
-        double[] decays = new double[trainable.size()];
-        NDList gradients = new NDList(trainable.size());
-        try {
-            for (int i = 0; i < trainable.size(); i++) {
-                Parameter p = trainable.get(i);
-                NDArray weight = p.getArray();
-                weights.add(weight);
-                gradients.add(weight.getGradient());
-                buffersInOrder.add(buffers.computeIfAbsent(p.getId(), id -> zerosLike(weight)));
-                decays[i] = weightDecayOf(p.getId(), weightDecay);
-            }
-            TorchScriptSgdKernel.step(weights, gradients, buffersInOrder, learningRate(), momentum, decays);
-        } finally {
-            gradients.close();
-        }
-    }
-
-    private static NDArray zerosLike(NDArray weight) {
-        NDArray zeros = weight.zerosLike();
-        zeros.attach(weight.getManager());
-        return zeros;
-    }
-
-    /**
-     * Updates one parameter: DJL's per-parameter entry point, and {@link #step}'s path without
-     * momentum (with momentum {@link #updateAll} updates all at once). {@code grad} is modified
-     * (weight decay is added to it in place): it is the parameter's own gradient, which
-     * {@link #step} clears right after.
+     * Updates one parameter. {@code grad} is modified (weight decay is added to it in place): it is
+     * the parameter's own gradient, which {@link #step} clears right after.
      */
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {

@@ -77,14 +77,6 @@ public abstract class StepOptimizer extends Optimizer {
             }
         }
         beforeStep();
-        updateAll(trainable);
-    }
-
-    /**
-     * Updates every trainable parameter and clears its gradient; by default one {@link #update}
-     * call per parameter.
-     */
-    protected void updateAll(List<Parameter> trainable) {
         for (Parameter p : trainable) {
             NDArray weight = p.getArray();
             try (NDArray grad = weight.getGradient()) {
