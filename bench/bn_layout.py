@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """BatchNorm forward + backward in training mode, NCHW against a channels-last round trip
 (x.contiguous(channels_last) -> batch_norm -> .contiguous()), at ResNet-34's small-input shapes
-(batch 128: w28g/w32 stage 3 at 2x2, stage 4 at 1x1, stage 2 at 4x4, and 3x3). Median of 80
+(batch 128: w28g/w32 stage 3 at 2x2, stage 4 at 1x1, stage 2 at 4x4, stage 1 at 7x7, and 3x3). Median of 80
 calls, microseconds, 2 threads. Run with each torch to compare versions:
 
     /usr/bin/python3 bench/bn_layout.py; /opt/torch213/bin/python bench/bn_layout.py
