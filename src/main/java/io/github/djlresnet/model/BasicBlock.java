@@ -46,13 +46,19 @@ public final class BasicBlock {
      */
     public static Block of(
             int inChannels, int outChannels, int stride, Shortcut shortcut, ConvKernel convKernel) {
-        SequentialBlock residual =
-                new ReleasingSequentialBlock()
-                        .add(conv(outChannels, 3, stride, convKernel))
-                        .add(batchNorm())
-                        .add(Activation.reluBlock())
-                        .add(conv(outChannels, 3, 1, convKernel))
-                        .add(batchNorm());
+        return of(inChannels, outChannels, stride, shortcut, convKernel, false);
+    }
+
+    /**
+     * As above; with {@code foldedNorm}, the inference form: each convolution has a bias and no
+     * BatchNorm follows it ({@link BatchNormFolding}).
+     */
+    static Block of(int inChannels, int outChannels, int stride, Shortcut shortcut,
+            ConvKernel convKernel, boolean foldedNorm) {
+        SequentialBlock residual = new ReleasingSequentialBlock();
+        convNorm(residual, outChannels, 3, stride, convKernel, foldedNorm);
+        residual.add(Activation.reluBlock());
+        convNorm(residual, outChannels, 3, 1, convKernel, foldedNorm);
         boolean shapeChanges = stride != 1 || inChannels != outChannels;
         // the shortcut's output is a new array unless it is the identity (the block's own input)
         boolean freshShortcut = shortcut.projects(shapeChanges) || shapeChanges;
@@ -63,7 +69,7 @@ public final class BasicBlock {
                                 List.of(
                                         residual,
                                         shortcutBranch(inChannels, outChannels, stride,
-                                                shortcut, shapeChanges, convKernel))))
+                                                shortcut, shapeChanges, convKernel, foldedNorm))))
                 .add(Activation.reluBlock());
     }
 
@@ -80,11 +86,11 @@ public final class BasicBlock {
     }
 
     private static Block shortcutBranch(int inChannels, int outChannels, int stride,
-            Shortcut shortcut, boolean shapeChanges, ConvKernel convKernel) {
+            Shortcut shortcut, boolean shapeChanges, ConvKernel convKernel, boolean foldedNorm) {
         if (shortcut.projects(shapeChanges)) {
-            return new ReleasingSequentialBlock()
-                    .add(conv(outChannels, 1, stride, convKernel))
-                    .add(batchNorm());
+            SequentialBlock projection = new ReleasingSequentialBlock();
+            convNorm(projection, outChannels, 1, stride, convKernel, foldedNorm);
+            return projection;
         }
         if (!shapeChanges) {
             return LambdaBlock.singleton(x -> x, "identity");
@@ -114,18 +120,32 @@ public final class BasicBlock {
                 "zeroPadShortcut");
     }
 
+    /** Appends a convolution and its BatchNorm, or (folded) one convolution with a bias. */
+    static void convNorm(SequentialBlock target, int filters, int kernel, int stride,
+            ConvKernel convKernel, boolean foldedNorm) {
+        if (foldedNorm) {
+            target.add(conv(filters, kernel, stride, convKernel, true));
+        } else {
+            target.add(conv(filters, kernel, stride, convKernel)).add(batchNorm());
+        }
+    }
+
     /**
      * A bias-free convolution (BN follows) with "same" padding and Kaiming-normal (fan_out) init,
      * computed by DJL's Conv2d, or by {@code convKernel} when it is not null (same parameters).
      */
     static Block conv(int filters, int kernel, int stride, ConvKernel convKernel) {
+        return conv(filters, kernel, stride, convKernel, false);
+    }
+
+    private static Block conv(int filters, int kernel, int stride, ConvKernel convKernel, boolean bias) {
         Conv2d.Builder builder =
                 Conv2d.builder()
                         .setFilters(filters)
                         .setKernelShape(new Shape(kernel, kernel))
                         .optStride(new Shape(stride, stride))
                         .optPadding(new Shape(kernel / 2, kernel / 2))
-                        .optBias(false);
+                        .optBias(bias);
         Conv2d conv = convKernel == null ? builder.build() : new KernelConv2d(builder, convKernel);
         conv.setInitializer(kaimingFanOut(), Parameter.Type.WEIGHT);
         return conv;

@@ -52,13 +52,28 @@ public final class ResNet {
      * {@link #build(ResNetConfig)}.
      */
     public static SequentialBlock build(ResNetConfig config, ConvKernel convKernel, FeaturesKernel featuresKernel) {
+        return build(config, convKernel, featuresKernel, false);
+    }
+
+    /**
+     * The inference form of the network: every BatchNorm folded into the convolution before it
+     * (which then has a bias), the same function as the trained network in eval mode once
+     * {@link BatchNormFolding#fold} has filled its parameters from it. DJL's Conv2d only: with the
+     * TorchScript kernels the fold measured no faster (bench/RESULTS.md).
+     */
+    public static SequentialBlock buildFolded(ResNetConfig config) {
+        return build(config, null, null, true);
+    }
+
+    private static SequentialBlock build(ResNetConfig config, ConvKernel convKernel,
+            FeaturesKernel featuresKernel, boolean foldedNorm) {
         boolean imagenet = config.stem() == Stem.IMAGENET;
         // the kernel's layout: stem stride, padding, max pool, blocks, then (stride, shortcut) per block
         List<Long> layout = new ArrayList<>(List.of(imagenet ? 2L : 1L, imagenet ? 3L : 1L, imagenet ? 1L : 0L,
                 (long) config.blocksPerStage().stream().mapToInt(Integer::intValue).sum()));
         SequentialBlock net = featuresKernel == null ? new ReleasingSequentialBlock() : null;
         List<Block> parts = new ArrayList<>();
-        parts.add(stem(config.stem(), convKernel));
+        parts.add(stem(config.stem(), convKernel, foldedNorm));
         int in = 64;
         for (int stage = 0; stage < 4; stage++) {
             int out = ResNetConfig.WIDTHS.get(stage);
@@ -66,7 +81,7 @@ public final class ResNet {
             SequentialBlock blocks = new ReleasingSequentialBlock();
             for (int i = 0; i < config.blocksPerStage().get(stage); i++) {
                 int stride = i == 0 ? firstStride : 1;
-                blocks.add(BasicBlock.of(in, out, stride, config.shortcut(), convKernel));
+                blocks.add(BasicBlock.of(in, out, stride, config.shortcut(), convKernel, foldedNorm));
                 boolean shapeChanges = stride != 1 || in != out;
                 layout.add((long) stride);
                 layout.add(config.shortcut().projects(shapeChanges) ? 1L : shapeChanges ? 2L : 0L);
@@ -84,14 +99,11 @@ public final class ResNet {
         return net;
     }
 
-    private static Block stem(Stem stem, ConvKernel convKernel) {
+    private static Block stem(Stem stem, ConvKernel convKernel, boolean foldedNorm) {
         SequentialBlock block = new ReleasingSequentialBlock();
-        if (stem == Stem.IMAGENET) {
-            block.add(BasicBlock.conv(64, 7, 2, convKernel));
-        } else {
-            block.add(BasicBlock.conv(64, 3, 1, convKernel));
-        }
-        block.add(BasicBlock.batchNorm()).add(Activation.reluBlock());
+        int kernel = stem == Stem.IMAGENET ? 7 : 3;
+        BasicBlock.convNorm(block, 64, kernel, stem == Stem.IMAGENET ? 2 : 1, convKernel, foldedNorm);
+        block.add(Activation.reluBlock());
         if (stem == Stem.IMAGENET) {
             block.add(Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
         }

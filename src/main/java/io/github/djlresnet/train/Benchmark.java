@@ -4,9 +4,13 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.EasyTrain;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import io.github.djlresnet.data.BatchLoader;
@@ -14,6 +18,7 @@ import io.github.djlresnet.data.DataOptions;
 import io.github.djlresnet.data.Datasets;
 import io.github.djlresnet.data.HostBatch;
 import io.github.djlresnet.data.LoadedData;
+import io.github.djlresnet.model.BatchNormFolding;
 import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ModelSummary;
 import io.github.djlresnet.model.ResNet;
@@ -30,13 +35,14 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
  * Times ResNet-34 (10 classes; ImageNet stem, or the small stem for s28g) training or inference
  * steps the way the training app runs them: host batches copied into a per-step NDManager,
  * {@link EasyTrain#trainBatch} and {@link Trainer#step()} with the app's trainer configuration;
- * inference under no-grad.
+ * inference under no-grad, on the network the serving commands run.
  */
 public final class Benchmark {
 
@@ -146,49 +152,75 @@ public final class Benchmark {
         EngineSetup.engine();
         Engine.getInstance().setRandomSeed(1);
         ResNetConfig config = new ResNetConfig(34, 10, workload.channels, workload.stem, Shortcut.B);
+        Shape inputShape = new Shape(1, workload.channels, workload.side, workload.side);
         try (Model model = Model.newInstance("bench", Device.cpu(), "PyTorch")) {
             model.setBlock(ResNet.build(config, precision.kernel(channelsLast), precision.featuresKernel(channelsLast)));
-            MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);
-            try (Trainer trainer = model.newTrainer(
-                    TrainerSetup.config(sgd, new Device[] {Device.cpu()}, 10))) {
-                trainer.initialize(new Shape(1, workload.channels, workload.side, workload.side));
-                Iterator<HostBatch> batches = batches();
-                for (int i = 0; i < warmup; i++) {
-                    step(trainer, sgd, batches.next());
+            if (train) {
+                MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);
+                try (Trainer trainer = model.newTrainer(
+                        TrainerSetup.config(sgd, new Device[] {Device.cpu()}, 10))) {
+                    trainer.initialize(inputShape);
+                    return time(warmup, minSteps, seconds, onStep, ModelSummary.trainableParameters(model.getBlock()),
+                            hb -> trainStep(trainer, sgd, hb));
                 }
-                if (profileTrace != null) {
-                    JniUtils.startProfile(false, false, false);
-                }
-                long start = System.nanoTime();
-                int steps = 0;
-                while (steps < minSteps || (System.nanoTime() - start) / 1e9 < seconds) {
-                    step(trainer, sgd, batches.next());
-                    onStep.accept(steps++);
-                }
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                if (profileTrace != null) {
-                    JniUtils.stopProfile(profileTrace.toString());
-                }
-                return new Result(workload.toString(), train ? "train" : "infer",
-                        realData ? "real" : "synthetic", workload.batch,
-                        steps * workload.batch / elapsed, steps, elapsed,
-                        EngineSetup.threads(), peakRssMib(),
-                        ModelSummary.trainableParameters(model.getBlock()), precision.toString(), channelsLast);
             }
+            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, inputShape);
+            long params = ModelSummary.trainableParameters(model.getBlock());
+            Block net = inferenceNet(model, config, inputShape);
+            return time(warmup, minSteps, seconds, onStep, params, hb -> inferStep(model.getNDManager(), net, hb));
         }
     }
 
-    private void step(Trainer trainer, MomentumSgd sgd, HostBatch hb) {
+    private Result time(int warmup, int minSteps, double seconds, IntConsumer onStep, long params,
+            Consumer<HostBatch> step) {
+        Iterator<HostBatch> batches = batches();
+        for (int i = 0; i < warmup; i++) {
+            step.accept(batches.next());
+        }
+        if (profileTrace != null) {
+            JniUtils.startProfile(false, false, false);
+        }
+        long start = System.nanoTime();
+        int steps = 0;
+        while (steps < minSteps || (System.nanoTime() - start) / 1e9 < seconds) {
+            step.accept(batches.next());
+            onStep.accept(steps++);
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        if (profileTrace != null) {
+            JniUtils.stopProfile(profileTrace.toString());
+        }
+        return new Result(workload.toString(), train ? "train" : "infer",
+                realData ? "real" : "synthetic", workload.batch,
+                steps * workload.batch / elapsed, steps, elapsed,
+                EngineSetup.threads(), peakRssMib(), params, precision.toString(), channelsLast);
+    }
+
+    /**
+     * The network inference runs, as the serving commands load it: with DJL's convolutions the
+     * trained block's inference form ({@link BatchNormFolding}; the trained block is spent), with
+     * the TorchScript kernels (bf16, channels-last) the trained block itself.
+     */
+    private Block inferenceNet(Model model, ResNetConfig config, Shape inputShape) {
+        if (precision != Precision.FP32 || channelsLast) {
+            return model.getBlock();
+        }
+        Block folded = ResNet.buildFolded(config);
+        BatchNormFolding.fold(model.getBlock(), folded, model.getNDManager(), inputShape);
+        return folded;
+    }
+
+    private void trainStep(Trainer trainer, MomentumSgd sgd, HostBatch hb) {
         try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, 0, 1)) {
-            if (train) {
-                EasyTrain.trainBatch(trainer, batch);
-                sgd.step(trainer.getModel().getBlock());
-            } else {
-                try (NoGrad g = new NoGrad()) {
-                    NDList out = trainer.evaluate(batch.getData());
-                    out.head().getFloat(0, 0); // wait for the result, as a caller would
-                }
-            }
+            EasyTrain.trainBatch(trainer, batch);
+            sgd.step(trainer.getModel().getBlock());
+        }
+    }
+
+    private void inferStep(NDManager manager, Block net, HostBatch hb) {
+        try (Batch batch = stager.stage(manager.newSubManager(), hb, 0, 1); NoGrad g = new NoGrad()) {
+            NDList out = net.forward(new ParameterStore(batch.getManager(), false), batch.getData(), false);
+            out.head().getFloat(0, 0); // wait for the result, as a caller would
         }
     }
 
