@@ -14,6 +14,8 @@ ones) so that a drift of the machine's speed does not favour whoever runs first.
   torch213-cl       the same, channels-last model and input
   torch213-bf16     the same, forward and loss under torch.autocast("cpu", dtype=torch.bfloat16)
   torch213-cl-bf16  both
+  torch213-fold     torch 2.13 eager fp32 with every BatchNorm folded into its convolution, as
+                    djl-resnet's inference does (inference only; not in the default set)
 
 Every raw JSON result is appended to bench/results/<timestamp>.jsonl (with "peer" and "round";
 the CPU's FMA peak as its first line). The summary printed at the end gives, per workload, mode
@@ -76,7 +78,11 @@ PEERS = {
     "torch213-cl": ("python213", ["--memory-format", "channels_last"]),
     "torch213-bf16": ("python213", ["--autocast", "bf16"]),
     "torch213-cl-bf16": ("python213", ["--memory-format", "channels_last", "--autocast", "bf16"]),
+    "torch213-fold": ("python213", ["--fold-bn"]),
 }
+# peers that only run inference, and peers left out unless named in --peers
+INFER_ONLY = {"torch213-fold"}
+NOT_DEFAULT = {"torch213-fold"}
 
 
 def classpath(dry_run):
@@ -188,8 +194,9 @@ def main():
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--workloads", default="w28g,w32,w224,s28g")
     p.add_argument("--modes", default="train,infer")
-    p.add_argument("--peers", default=",".join(PEERS),
-                   help="comma-separated, from: " + ", ".join(PEERS) + " (default: all)")
+    p.add_argument("--peers", default=",".join(x for x in PEERS if x not in NOT_DEFAULT),
+                   help="comma-separated, from: " + ", ".join(PEERS)
+                        + " (default: all but " + ", ".join(sorted(NOT_DEFAULT)) + ")")
     p.add_argument("--threads", type=int, default=2, help="PyTorch peer threads")
     p.add_argument("--java-cmd", default=DEFAULT_JAVA, help="DJL command template")
     p.add_argument("--python113", "--python", default="/usr/bin/python3",
@@ -267,9 +274,10 @@ def main():
     rows = []
     for w in workloads:
         for m in modes:
-            results = {peer: [] for peer in peers}  # per-round results (None: run failed)
+            # per-round results (None: run failed)
+            results = {peer: [] for peer in peers if m == "infer" or peer not in INFER_ONLY}
             for r in range(1, a.rounds + 1):
-                order = peers if r % 2 == 1 else peers[::-1]
+                order = list(results) if r % 2 == 1 else list(results)[::-1]
                 for peer in order:
                     res = run(command(peer, w, m), f"{w}/{m} round {r}/{a.rounds} {peer}",
                               a.dry_run, peer_env if PEERS[peer][0] else None)

@@ -18,7 +18,7 @@ Usage:
                   [--memory-format contiguous|channels_last] [--autocast none|bf16]
                   [--seconds N | --steps N] [--warmup K] [--threads T]
                   [--rss-every K] [--seed S] [--profile TRACE.json]
-                  [--model torchvision|local]
+                  [--model torchvision|local] [--fold-bn]
   pytorch_peer.py --workload W --count-macs   (forward multiply-adds per image, then exit)
 """
 import argparse
@@ -109,6 +109,20 @@ class ResNet34(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+def fold_batchnorm(model):
+    """Folds every BatchNorm into the convolution before it (eval mode), as djl-resnet's inference
+    does: torch's own fuse_conv_bn_eval on conv1/bn1, conv2/bn2 and downsample[0]/[1]."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+    for m in [model] + [b for layer in (model.layer1, model.layer2, model.layer3, model.layer4) for b in layer]:
+        for conv, bn in (("conv1", "bn1"), ("conv2", "bn2")):
+            if hasattr(m, bn):
+                setattr(m, conv, fuse_conv_bn_eval(getattr(m, conv), getattr(m, bn)))
+                setattr(m, bn, nn.Identity())
+        if getattr(m, "downsample", None) is not None:
+            m.downsample = nn.Sequential(fuse_conv_bn_eval(m.downsample[0], m.downsample[1]))
+    return model
+
+
 def current_rss_mib():
     """Current resident set size from /proc/self/status (VmRSS, in KiB)."""
     with open("/proc/self/status") as f:
@@ -196,6 +210,9 @@ def main():
     p.add_argument("--model", choices=["auto", "torchvision", "local"], default="auto",
                    help="torchvision's resnet34, or this script's definition (default: torchvision "
                         "where it imports)")
+    p.add_argument("--fold-bn", action="store_true",
+                   help="infer only: fold each BatchNorm into the convolution before it, as "
+                        "djl-resnet's inference does (torch.nn.utils.fusion.fuse_conv_bn_eval)")
     p.add_argument("--count-macs", action="store_true",
                    help="print the forward multiply-adds per image as JSON and exit")
     a = p.parse_args()
@@ -219,6 +236,8 @@ def main():
                           "params": params, "torch": torch.__version__},
                          separators=(",", ":")), flush=True)
         return
+    if a.fold_bn and a.mode != "infer":
+        sys.exit("--fold-bn is for --mode infer")
     if a.memory_format == "channels_last":
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
@@ -243,6 +262,8 @@ def main():
         ctx = torch.enable_grad
     else:
         model.eval()
+        if a.fold_bn:
+            fold_batchnorm(model)
 
         def step():
             with autocast():
@@ -284,6 +305,7 @@ def main():
         "mode": a.mode,
         "memory_format": a.memory_format,
         "autocast": a.autocast,
+        "fold_bn": a.fold_bn,
         "batch": batch,
         "images_per_sec": round(steps * batch / elapsed, 2),
         "steps": steps,
