@@ -54,7 +54,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     Benchmark.Workload workload;
 
     @Option(names = "--mode", defaultValue = "train", paramLabel = "train|infer",
-            description = "train: forward, loss, backward, SGD step; infer: forward without gradients (default: ${DEFAULT-VALUE}).")
+            description = "train: forward, loss, backward, SGD step; infer: forward without gradients, on the network evaluate runs (fp32: BatchNorm folded into the convolutions) (default: ${DEFAULT-VALUE}).")
     Mode mode;
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "30", description = "Time the steps for at least this long (default: ${DEFAULT-VALUE}).")
