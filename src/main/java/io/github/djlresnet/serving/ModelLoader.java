@@ -33,7 +33,9 @@ import java.util.stream.Stream;
  * Loads an exported model folder, or a zip of one, through DJL's {@link Criteria} exactly as
  * another DJL app would, after checking the folder so that a broken model gives a one-line
  * message naming the file at fault instead of DJL's exception chain. Every failure is an
- * {@link IllegalArgumentException} (the CLI prints its message and exits with code 2).
+ * {@link IllegalArgumentException} (the CLI prints its message and exits with code 2). Without
+ * channels-last the loaded network is then swapped for its inference form, BatchNorm folded into
+ * the convolutions.
  */
 public final class ModelLoader {
 
