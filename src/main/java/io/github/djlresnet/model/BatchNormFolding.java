@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.Parameter.Type;
 import ai.djl.training.initializer.Initializer;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Makes the inference form of a trained network ({@link ResNet#buildFolded}): with the running
@@ -66,7 +67,7 @@ public final class BatchNormFolding {
     }
 
     /** Hands over {@code value}'s array, checked against the shape the folded network expects. */
-    private static Initializer initializer(java.util.function.Supplier<NDArray> value) {
+    private static Initializer initializer(Supplier<NDArray> value) {
         return (manager, shape, dataType) -> {
             NDArray array = value.get();
             if (!array.getShape().equals(shape)) {
