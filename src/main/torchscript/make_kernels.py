@@ -2,22 +2,26 @@
 """Writes the weight-free TorchScript modules behind `--precision bf16` and `--channels-last`:
 conv_kernel.pt (one convolution; src/main/java/io/github/djlresnet/runtime/TorchScriptConvKernel.java)
 and features_kernel.pt (the stem and every BasicBlock in one call;
-.../runtime/TorchScriptFeaturesKernel.java).
+.../runtime/TorchScriptFeaturesKernel.java), and the one behind every SGD step: sgd_kernel.pt
+(all parameters updated in one call; .../runtime/TorchScriptSgdStep.java).
 
 DJL 0.36 cannot express either itself: its JNI has no memory-format call, and a BFLOAT16 array
 aborts the JVM. A scripted module can do both inside LibTorch, so that DJL only ever sees fp32
 arrays in the default (NCHW-strided or channels-last) layout it does not look at.
 
-Run once with Debian's torch (python3-torch 1.13.1), from the repository root:
+Run once from the repository root, conv and features with Debian's torch (python3-torch 1.13.1),
+sgd with torch 2.13 (fused SGD on the CPU needs torch >= 2.4; LibTorch 2.7.1 runs it):
 
-    /usr/bin/python3 src/main/torchscript/make_kernels.py
+    /usr/bin/python3 src/main/torchscript/make_kernels.py conv features
+    /opt/torch213/bin/python src/main/torchscript/make_kernels.py sgd
 
 The modules are committed, so neither the build nor the app needs Python. They have no parameters
-and no buffers; TorchScript from torch 1.13 loads in LibTorch 2.7.1 (the runtime tests load them).
+and no buffers; TorchScript from torch 1.13 and 2.13 loads in LibTorch 2.7.1 (the runtime tests
+load them).
 Run with a torch >= 2.0 (e.g. /opt/torch213/bin/python) to also self-check the features kernel's bf16
 path: torch 1.13's CPU BatchNorm does not take a bf16 input with fp32 statistics, LibTorch 2.7.1's
 does, and the module is always scripted by whatever torch runs this file (1.13 is what the
-committed files were written with).
+committed conv and features kernels were written with).
 """
 import os
 import sys
@@ -139,6 +143,58 @@ class FeaturesKernel(torch.nn.Module):
         return h
 
 
+class SgdKernel(torch.nn.Module):
+    """forward(params, bufs, lr, momentum, weight_decay): one step of torch.optim.SGD (no dampening,
+    no Nesterov) over every parameter in the list, then the gradients zeroed.
+
+    - params are the leaf tensors themselves (DJL's parameter arrays); each one's gradient is read
+      from it (p.grad) and everything is updated in place, so nothing is copied or returned. Every
+      parameter must have a gradient (TorchScript sees a missing one as an undefined tensor it
+      cannot test for; the Java side checks once, before the first step).
+    - bufs are the momentum buffers, one per parameter in the same order (empty with momentum 0).
+      DJL passes zeros before a parameter's first step: 0 * momentum + g is g exactly, torch's
+      clone of the first gradient.
+    - The update is torch's fused SGD (torch.optim.SGD(fused=True), CPU since torch 2.4): one pass
+      over each parameter, gradient and buffer. DJL calls it without autograd, so updating leaves
+      that require grad is allowed.
+    Why: DJL's NDArray calls need eight JNI calls, two temporary arrays and six passes over the
+    memory per parameter (about 1,700 calls a ResNet-34 step); measured in bench/RESULTS.md.
+    """
+
+    def forward(self, params: List[torch.Tensor], bufs: List[torch.Tensor], lr: float, momentum: float,
+                weight_decay: float) -> int:
+        grads = [p.grad for p in params]
+        torch._fused_sgd_(params, grads, bufs, weight_decay=weight_decay, momentum=momentum, lr=lr,
+                          dampening=0.0, nesterov=False, maximize=False, is_first_step=False)
+        torch._foreach_zero_(grads)
+        return len(params)
+
+
+def check_sgd(module):
+    """Three steps against torch.optim.SGD itself, with and without momentum and weight decay, a
+    rate that changes every step."""
+    for momentum, decay in ((0.9, 1e-2), (0.9, 0.0), (0.0, 1e-2)):
+        torch.manual_seed(0)
+        ref = [torch.randn(5, 3, requires_grad=True), torch.randn(7, requires_grad=True)]
+        mine = [t.detach().clone().requires_grad_(True) for t in ref]
+        bufs = [torch.zeros_like(t) for t in mine]
+        sgd = torch.optim.SGD(ref, lr=0.1, momentum=momentum, weight_decay=decay)
+        for step, lr in enumerate((0.1, 0.05, 0.02)):
+            for ps in (ref, mine):
+                loss = (ps[0] * torch.sin(ps[0] + step)).sum() + (ps[1] ** 2).sum()
+                loss.backward()
+            for group in sgd.param_groups:
+                group["lr"] = lr
+            sgd.step()
+            sgd.zero_grad()
+            with torch.no_grad():
+                n = module(mine, bufs if momentum != 0.0 else [], lr, momentum, decay)
+            assert n == 2, "not every parameter was updated"
+            for a, b in zip(ref, mine):
+                assert torch.allclose(a, b, atol=1e-6), "SGD step differs from torch.optim.SGD"
+            assert all(float(p.grad.abs().sum()) == 0.0 for p in mine), "gradients not zeroed"
+
+
 def conv_bn(cout, cin, k):
     return [torch.randn(cout, cin, k, k) * 0.1, torch.rand(cout) + 0.5, torch.randn(cout) * 0.1,
             torch.randn(cout) * 0.1, torch.rand(cout) + 0.5]
@@ -209,27 +265,39 @@ def check_features(module):
 
 
 def main():
+    """Writes the kernels named on the command line (conv, features, sgd; default: all)."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    out = os.path.join(root, "src/main/resources/io/github/djlresnet/runtime/conv_kernel.pt")
-    module = torch.jit.script(ConvKernel())
-    # self-check before writing: the scripted module against torch's own conv
-    x = torch.randn(2, 3, 9, 9)
-    w = torch.randn(4, 3, 3, 3)
-    ref = torch.conv2d(x, w, None, 2, 1)
-    got = module(x, w, torch.tensor([2, 1, 0, 1]))
-    assert torch.allclose(ref, got, atol=1e-5), "fp32 channels-last path differs"
-    w1 = torch.randn(6, 3, 1, 1)
-    got = module(x, w1, torch.tensor([2, 0, 0, 1]))
-    assert torch.allclose(torch.conv2d(x, w1, None, 2, 0), got, atol=1e-5), "1x1 channels-last path differs"
-    got = module(x, w, torch.tensor([2, 1, 1, 0]))
-    assert (got - ref).abs().max() < 0.05 * ref.abs().max(), "bf16 path differs"
-    module.save(out)
-    print("wrote", out, "with torch", torch.__version__, file=sys.stderr)
-    features = torch.jit.script(FeaturesKernel())
-    check_features(features)
-    out = os.path.join(os.path.dirname(out), "features_kernel.pt")
-    features.save(out)
-    print("wrote", out, "with torch", torch.__version__, file=sys.stderr)
+    folder = os.path.join(root, "src/main/resources/io/github/djlresnet/runtime")
+    wanted = sys.argv[1:] or ["conv", "features", "sgd"]
+    if "conv" in wanted:
+        module = torch.jit.script(ConvKernel())
+        # self-check before writing: the scripted module against torch's own conv
+        x = torch.randn(2, 3, 9, 9)
+        w = torch.randn(4, 3, 3, 3)
+        ref = torch.conv2d(x, w, None, 2, 1)
+        got = module(x, w, torch.tensor([2, 1, 0, 1]))
+        assert torch.allclose(ref, got, atol=1e-5), "fp32 channels-last path differs"
+        w1 = torch.randn(6, 3, 1, 1)
+        got = module(x, w1, torch.tensor([2, 0, 0, 1]))
+        assert torch.allclose(torch.conv2d(x, w1, None, 2, 0), got, atol=1e-5), "1x1 channels-last path differs"
+        got = module(x, w, torch.tensor([2, 1, 1, 0]))
+        assert (got - ref).abs().max() < 0.05 * ref.abs().max(), "bf16 path differs"
+        save(module, os.path.join(folder, "conv_kernel.pt"))
+    if "features" in wanted:
+        features = torch.jit.script(FeaturesKernel())
+        check_features(features)
+        save(features, os.path.join(folder, "features_kernel.pt"))
+    if "sgd" in wanted:
+        if not hasattr(torch, "_fused_sgd_"):
+            sys.exit("sgd_kernel.pt needs torch >= 2.4 (fused SGD on the CPU): run with /opt/torch213/bin/python")
+        sgd = torch.jit.script(SgdKernel())
+        check_sgd(sgd)
+        save(sgd, os.path.join(folder, "sgd_kernel.pt"))
+
+
+def save(module, path):
+    module.save(path)
+    print("wrote", path, "with torch", torch.__version__, file=sys.stderr)
 
 
 if __name__ == "__main__":

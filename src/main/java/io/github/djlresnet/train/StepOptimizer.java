@@ -77,6 +77,11 @@ public abstract class StepOptimizer extends Optimizer {
             }
         }
         beforeStep();
+        updateAll(trainable);
+    }
+
+    /** Updates every parameter in {@code trainable} and clears its gradient: one {@link #update} each. */
+    protected void updateAll(List<Parameter> trainable) {
         for (Parameter p : trainable) {
             NDArray weight = p.getArray();
             try (NDArray grad = weight.getGradient()) {

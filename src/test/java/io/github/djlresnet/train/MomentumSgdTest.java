@@ -1,6 +1,7 @@
 package io.github.djlresnet.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -14,6 +15,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import io.github.djlresnet.runtime.EngineSetup;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -87,6 +89,21 @@ class MomentumSgdTest {
             } else {
                 assertTrue(sgd.state().isEmpty(), "no buffers without momentum");
             }
+        }
+    }
+
+    @Test
+    void aParameterWithoutGradientIsNamed() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block linear = Linear.builder().setUnits(3).build();
+            linear.initialize(manager, DataType.FLOAT32, new Shape(2, 4));
+            Parameter weight = linear.getParameters().get("weight");
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                collector.backward(weight.getArray().sum()); // the bias takes no part
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> new MomentumSgd(0.1f, 0.9f, 0f).step(linear));
+            assertTrue(e.getMessage().contains("bias") && e.getMessage().contains("no gradient"), e.getMessage());
         }
     }
 
