@@ -169,6 +169,30 @@ class SgdKernel(torch.nn.Module):
         torch._foreach_zero_(grads)
         return len(params)
 
+    @torch.jit.export
+    def backward_step(self, loss: torch.Tensor, params: List[torch.Tensor], bufs: List[torch.Tensor],
+                      sizes: List[int], decays: List[float], lr: float, momentum: float) -> int:
+        """The backward pass of the scalar loss and the step, without ever filling p.grad: the
+        gradients come from torch.autograd.grad (as torch's zero_grad(set_to_none=True) lets the
+        engine hand them over instead of adding them into zeroed ones) and are freed after the
+        step. params come in groups of sizes[k] parameters with weight decay decays[k]."""
+        grads = torch.autograd.grad([loss], params)
+        gs: List[torch.Tensor] = []
+        for g in grads:
+            assert g is not None
+            gs.append(g)
+        start = 0
+        for k in range(len(sizes)):
+            end = start + sizes[k]
+            group = params[start:end]
+            torch._fused_sgd_(group, gs[start:end], bufs[start:end], weight_decay=decays[k],
+                              momentum=momentum, lr=lr, dampening=0.0, nesterov=False, maximize=False,
+                              is_first_step=False)
+            # reading the slice after the call keeps it: TorchScript's dead-code elimination drops
+            # a _fused_sgd_ whose freshly sliced lists are never used again (seen with torch 2.13)
+            start += len(group)
+        return start
+
 
 def check_sgd(module):
     """Three steps against torch.optim.SGD itself, with and without momentum and weight decay, a
@@ -179,6 +203,12 @@ def check_sgd(module):
         mine = [t.detach().clone().requires_grad_(True) for t in ref]
         bufs = [torch.zeros_like(t) for t in mine]
         sgd = torch.optim.SGD(ref, lr=0.1, momentum=momentum, weight_decay=decay)
+        fused = [t.detach().clone().requires_grad_(True) for t in ref]
+        fused_bufs = [torch.zeros_like(t) for t in fused]
+        ref_nodecay = [t.detach().clone().requires_grad_(True) for t in ref]
+        sgd_groups = torch.optim.SGD([{"params": [ref_nodecay[0]], "weight_decay": decay},
+                                      {"params": [ref_nodecay[1]], "weight_decay": 0.0}],
+                                     lr=0.1, momentum=momentum)
         for step, lr in enumerate((0.1, 0.05, 0.02)):
             for ps in (ref, mine):
                 loss = (ps[0] * torch.sin(ps[0] + step)).sum() + (ps[1] ** 2).sum()
@@ -193,6 +223,22 @@ def check_sgd(module):
             for a, b in zip(ref, mine):
                 assert torch.allclose(a, b, atol=1e-6), "SGD step differs from torch.optim.SGD"
             assert all(float(p.grad.abs().sum()) == 0.0 for p in mine), "gradients not zeroed"
+            # backward_step: two groups (the second without weight decay), gradients never stored
+            loss = (fused[0] * torch.sin(fused[0] + step)).sum() + (fused[1] ** 2).sum()
+            with torch.no_grad():
+                n = module.backward_step(loss, fused, fused_bufs if momentum != 0.0 else [], [1, 1],
+                                         [decay, 0.0], lr, momentum)
+            assert n == 2 and all(p.grad is None for p in fused), "backward_step stored gradients"
+            split_ref = [ref_nodecay[0], ref_nodecay[1]]
+            for ps in (split_ref,):
+                loss = (ps[0] * torch.sin(ps[0] + step)).sum() + (ps[1] ** 2).sum()
+                loss.backward()
+            for group in sgd_groups.param_groups:
+                group["lr"] = lr
+            sgd_groups.step()
+            sgd_groups.zero_grad()
+            for a, b in zip(split_ref, fused):
+                assert torch.allclose(a, b, atol=1e-6), "backward_step differs from torch.optim.SGD"
 
 
 def conv_bn(cout, cin, k):

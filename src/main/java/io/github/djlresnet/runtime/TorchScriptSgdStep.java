@@ -51,6 +51,33 @@ public final class TorchScriptSgdStep {
         }
     }
 
+    /**
+     * The backward pass of the scalar {@code loss} and the step above in one call, the gradients
+     * taken with {@code torch.autograd.grad} and freed after the step (never stored in the
+     * parameters, as torch's {@code zero_grad(set_to_none=True)}: no zeroing, no accumulation).
+     * {@code parameters} come in groups of {@code sizes[k]} with weight decay {@code decays[k]};
+     * every parameter must take part in the loss (LibTorch says which does not).
+     */
+    public static void backwardAndStep(NDArray loss, List<NDArray> parameters, List<NDArray> buffers,
+            long[] sizes, double[] decays, double lr, double momentum) {
+        if (buffers.size() != (momentum == 0 ? 0 : parameters.size())) {
+            throw new IllegalArgumentException(
+                    buffers.size() + " momentum buffers for " + parameters.size() + " parameters, momentum " + momentum);
+        }
+        IValue[] args = {IValue.from((PtNDArray) loss), IValue.listFrom(toPt(parameters)),
+            IValue.listFrom(toPt(buffers)), IValue.listFrom(sizes), IValue.listFrom(decays), IValue.from(lr),
+            IValue.from(momentum)};
+        try (IValue updated = IValueUtils.runMethod(TorchScriptModules.load(RESOURCE), "backward_step", args)) {
+            if (updated.toLong() != parameters.size()) {
+                throw new IllegalStateException("sgd_kernel updated " + updated.toLong() + " parameters");
+            }
+        } finally {
+            for (IValue arg : args) {
+                arg.close();
+            }
+        }
+    }
+
     private static PtNDArray[] toPt(List<NDArray> arrays) {
         PtNDArray[] pt = new PtNDArray[arrays.size()];
         for (int i = 0; i < pt.length; i++) {

@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.EasyTrain;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
@@ -41,7 +40,8 @@ import java.util.function.IntConsumer;
 /**
  * Times ResNet-34 (10 classes; ImageNet stem, or the small stem for s28g) training or inference
  * steps the way the training app runs them: host batches copied into a per-step NDManager,
- * {@link EasyTrain#trainBatch} and {@link Trainer#step()} with the app's trainer configuration;
+ * {@link TrainBatch} (DJL's {@code EasyTrain.trainBatch} with the optimizer's fused backward pass and
+ * step) with the app's trainer configuration;
  * inference under no-grad, on the network the serving commands run.
  */
 public final class Benchmark {
@@ -212,8 +212,7 @@ public final class Benchmark {
 
     private void trainStep(Trainer trainer, MomentumSgd sgd, HostBatch hb) {
         try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, 0, 1)) {
-            EasyTrain.trainBatch(trainer, batch);
-            sgd.step(trainer.getModel().getBlock());
+            TrainBatch.run(trainer, batch, sgd);
         }
     }
 

@@ -2,9 +2,11 @@ package io.github.djlresnet.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import io.github.djlresnet.runtime.TorchScriptSgdStep;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,6 +36,7 @@ public final class MomentumSgd extends StepOptimizer {
     private final Map<String, NDArray> buffers = new TreeMap<>();
     /** The trainable parameters by weight decay, in the block's order; built at the first step. */
     private Map<Float, List<Parameter>> groups;
+    private boolean gradientsChecked;
 
     public MomentumSgd(float learningRate, float momentum, float weightDecay) {
         super(learningRate);
@@ -69,8 +72,8 @@ public final class MomentumSgd extends StepOptimizer {
 
     @Override
     protected void updateAll(List<Parameter> trainable) {
-        if (groups == null) {
-            groups = new LinkedHashMap<>();
+        if (!gradientsChecked) {
+            gradientsChecked = true;
             for (Parameter p : trainable) {
                 // the kernel cannot tell a missing gradient (and DJL's getGradient would invent zeros)
                 try (PtNDArray grad = JniUtils.getGradient((PtNDArray) p.getArray())) {
@@ -79,21 +82,58 @@ public final class MomentumSgd extends StepOptimizer {
                                 + ") has no gradient: every trainable parameter must take part in the loss");
                     }
                 }
+            }
+        }
+        for (Map.Entry<Float, List<Parameter>> group : groups(trainable).entrySet()) {
+            List<NDArray> weights = new ArrayList<>(group.getValue().size());
+            List<NDArray> steps = new ArrayList<>(group.getValue().size());
+            collect(group.getValue(), weights, steps);
+            TorchScriptSgdStep.step(weights, steps, learningRate(), momentum, group.getKey());
+        }
+    }
+
+    /**
+     * The backward pass and the step as one call into LibTorch: the gradients are handed from the
+     * backward pass to the update and freed, never zeroed or accumulated into (torch's
+     * {@code zero_grad(set_to_none=True)}), so the parameters hold no gradient afterwards.
+     */
+    @Override
+    public void backwardAndStep(GradientCollector collector, NDArray loss, Block block) {
+        beforeStep();
+        Map<Float, List<Parameter>> byDecay = groups(trainable(block));
+        List<NDArray> weights = new ArrayList<>();
+        List<NDArray> steps = new ArrayList<>();
+        long[] sizes = new long[byDecay.size()];
+        double[] decays = new double[byDecay.size()];
+        int k = 0;
+        for (Map.Entry<Float, List<Parameter>> group : byDecay.entrySet()) {
+            collect(group.getValue(), weights, steps);
+            sizes[k] = group.getValue().size();
+            decays[k++] = group.getKey();
+        }
+        TorchScriptSgdStep.backwardAndStep(loss, weights, steps, sizes, decays, learningRate(), momentum);
+    }
+
+    /** The trainable parameters by weight decay, in the block's order; built once. */
+    private Map<Float, List<Parameter>> groups(List<Parameter> trainable) {
+        if (groups == null) {
+            groups = new LinkedHashMap<>();
+            for (Parameter p : trainable) {
                 groups.computeIfAbsent(weightDecayOf(p.getId(), weightDecay), k -> new ArrayList<>()).add(p);
             }
         }
-        for (Map.Entry<Float, List<Parameter>> group : groups.entrySet()) {
-            List<NDArray> weights = new ArrayList<>(group.getValue().size());
-            List<NDArray> steps = new ArrayList<>(momentum != 0f ? group.getValue().size() : 0);
-            for (Parameter p : group.getValue()) {
-                NDArray weight = p.getArray();
-                weights.add(weight);
-                if (momentum != 0f) {
-                    // zeros: 0 * momentum + g is torch's first buffer, the gradient itself, exactly
-                    steps.add(buffers.computeIfAbsent(p.getId(), id -> weight.zerosLike()));
-                }
+        return groups;
+    }
+
+    /** Adds each parameter's array to {@code weights} and, with momentum, its buffer to {@code steps}. */
+    private void collect(List<Parameter> group, List<NDArray> weights, List<NDArray> steps) {
+        for (Parameter p : group) {
+            NDArray weight = p.getArray();
+            weights.add(weight);
+            if (momentum != 0f) {
+                // zeros: 0 * momentum + g is torch's first buffer, the gradient itself, exactly
+                steps.add(buffers.computeIfAbsent(p.getId(), id -> weight.zerosLike()));
             }
-            TorchScriptSgdStep.step(weights, steps, learningRate(), momentum, group.getKey());
         }
     }
 

@@ -6,8 +6,10 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.util.Pair;
+import io.github.djlresnet.runtime.NoGrad;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +65,25 @@ public abstract class StepOptimizer extends Optimizer {
         return learningRate;
     }
 
-    /** One step over every trainable parameter of {@code block}. */
+    /** One step over every trainable parameter of {@code block}, after a backward pass. */
     public void step(Block block) {
+        beforeStep();
+        updateAll(trainable(block));
+    }
+
+    /**
+     * The backward pass of {@code loss} (inside {@code collector}) and one step. This one runs
+     * DJL's backward, then {@link #step}; an optimizer may do both at once.
+     */
+    public void backwardAndStep(GradientCollector collector, NDArray loss, Block block) {
+        collector.backward(loss);
+        try (NoGrad off = new NoGrad()) { // in-place updates of leaves must not be recorded
+            step(block);
+        }
+    }
+
+    /** The parameters of {@code block} that take gradients, in the block's order (found once). */
+    protected List<Parameter> trainable(Block block) {
         if (trainable == null) {
             trainable = new ArrayList<>();
             for (Pair<String, Parameter> p : block.getParameters()) {
@@ -76,8 +95,7 @@ public abstract class StepOptimizer extends Optimizer {
                 }
             }
         }
-        beforeStep();
-        updateAll(trainable);
+        return trainable;
     }
 
     /** Updates every parameter in {@code trainable} and clears its gradient: one {@link #update} each. */

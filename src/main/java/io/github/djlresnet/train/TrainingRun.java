@@ -240,8 +240,7 @@ public final class TrainingRun implements AutoCloseable {
                 lr = schedule.at(epoch - 1 + (double) step / batches);
                 optimizer.setLearningRate(lr);
                 try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, step, batches)) {
-                    EasyTrain.trainBatch(trainer, batch);
-                    optimizer.step(trainer.getModel().getBlock());
+                    TrainBatch.run(trainer, batch, optimizer);
                     if (ema != null) {
                         // torchvision's train.py keeps copying the weights during the warm-up epochs
                         ema.update(trainer.getModel().getBlock(), epoch - 1 < options.warmupEpochs());

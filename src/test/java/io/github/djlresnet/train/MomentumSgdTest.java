@@ -1,6 +1,7 @@
 package io.github.djlresnet.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.github.djlresnet.runtime.EngineSetup;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +25,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * {@link MomentumSgd#step} on a real block against torch.optim.SGD's formula computed in doubles:
  * {@code g = grad + wd * w; buf = m * buf + g (buf = g at the first step); w -= lr * buf}, with a
- * separate decay for the bias (the norm group) and a rate that changes every step.
+ * separate decay for the bias (the norm group) and a rate that changes every step; the same for
+ * {@link MomentumSgd#backwardAndStep}, which takes the backward pass and the step in one call.
  */
 class MomentumSgdTest {
 
@@ -84,6 +88,56 @@ class MomentumSgdTest {
             }
             if (momentum != 0f) {
                 assertEquals(2, sgd.state().size());
+                assertClose(wBuf, sgd.state().get(weight.getId()).toFloatArray(), "weight's momentum buffer");
+                assertClose(bBuf, sgd.state().get(bias.getId()).toFloatArray(), "bias's momentum buffer");
+            } else {
+                assertTrue(sgd.state().isEmpty(), "no buffers without momentum");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "backward and step in one call: momentum {0}, weight decay {1}, norm decay {2}")
+    @CsvSource({"0.9, 0.01, 0.0", "0.9, 0.0, 0.0", "0.0, 0.01, 0.001", "0.5, 0.1, 0.1"})
+    void backwardAndStepFollowsTorchsFormulaAndStoresNoGradient(float momentum, float weightDecay,
+            float normDecay) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block linear = Linear.builder().setUnits(3).build();
+            linear.initialize(manager, DataType.FLOAT32, new Shape(2, 4));
+            Parameter weight = linear.getParameters().get("weight");
+            Parameter bias = linear.getParameters().get("bias");
+            double[] w = toDoubles(weight.getArray().toFloatArray());
+            double[] b = toDoubles(bias.getArray().toFloatArray());
+            double[] wBuf = new double[w.length];
+            double[] bBuf = new double[b.length];
+
+            MomentumSgd sgd = new MomentumSgd(RATES[0], momentum, weightDecay);
+            sgd.withNormWeightDecay(normDecay);
+            for (int t = 0; t < RATES.length; t++) {
+                float[] gw = new float[w.length];
+                float[] gb = new float[b.length];
+                for (int i = 0; i < gw.length; i++) {
+                    gw[i] = grad(t, i);
+                }
+                for (int i = 0; i < gb.length; i++) {
+                    gb[i] = grad(t, gw.length + i);
+                }
+                sgd.setLearningRate(RATES[t]);
+                try (NDManager step = manager.newSubManager();
+                        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    NDArray loss = weight.getArray().mul(step.create(gw, weight.getArray().getShape())).sum()
+                            .add(bias.getArray().mul(step.create(gb)).sum());
+                    sgd.backwardAndStep(collector, loss, linear);
+                }
+                reference(w, wBuf, gw, RATES[t], momentum, weightDecay, t);
+                reference(b, bBuf, gb, RATES[t], momentum, normDecay, t);
+
+                assertClose(w, weight.getArray().toFloatArray(), "weight after step " + (t + 1));
+                assertClose(b, bias.getArray().toFloatArray(), "bias after step " + (t + 1));
+                for (Parameter p : new Parameter[] {weight, bias}) {
+                    assertNull(JniUtils.getGradient((PtNDArray) p.getArray()), p.getName() + " holds no gradient");
+                }
+            }
+            if (momentum != 0f) {
                 assertClose(wBuf, sgd.state().get(weight.getId()).toFloatArray(), "weight's momentum buffer");
                 assertClose(bBuf, sgd.state().get(bias.getId()).toFloatArray(), "bias's momentum buffer");
             } else {

@@ -6,7 +6,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.util.Pair;
@@ -28,7 +27,8 @@ import java.util.Random;
  * Writes what {@code bench/torch_parity.py} needs to check the training step against PyTorch's:
  * the initial parameters of a ResNet-18 (1x28x28, 10 classes), one fixed batch, and the
  * parameters (with BatchNorm running statistics) after each of a few SGD steps taken exactly as
- * the training app takes them ({@code EasyTrain.trainBatch}, then {@link MomentumSgd}).
+ * the training app takes them ({@link TrainBatch}: forward, then {@link MomentumSgd}'s backward
+ * pass and step in one call).
  *
  * <p>Usage: {@code TorchParityDump OUT_FILE [STEPS] [LR] [WEIGHT_DECAY]}. Format, big-endian: int
  * batch size, the batch (floats), the labels (floats), int steps, int parameter count; then for
@@ -76,8 +76,7 @@ public final class TorchParityDump {
             dump(model, os);
             for (int s = 0; s < steps; s++) {
                 try (Batch batch = stager.stage(trainer.getManager().newSubManager(), hb, s, steps)) {
-                    EasyTrain.trainBatch(trainer, batch);
-                    sgd.step(model.getBlock());
+                    TrainBatch.run(trainer, batch, sgd);
                 }
                 dump(model, os);
             }

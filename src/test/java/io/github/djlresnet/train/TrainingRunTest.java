@@ -202,8 +202,7 @@ class TrainingRunTest {
                     run.data().normalization(), 0, 16, false, false, 1, 1).epoch(0).next();
             float before = batchLoss(run, hb);
             try (var batch = run.stager().stage(run.trainer().getManager().newSubManager(), hb, 0, 1)) {
-                ai.djl.training.EasyTrain.trainBatch(run.trainer(), batch);
-                run.trainer().step();
+                TrainBatch.run(run.trainer(), batch, run.optimizer());
             }
             float after = batchLoss(run, hb);
             assertTrue(after < before, "loss " + before + " -> " + after);
