@@ -157,8 +157,8 @@ class SgdKernel(torch.nn.Module):
     - The update is torch's fused SGD (torch.optim.SGD(fused=True), CPU since torch 2.4): one pass
       over each parameter, gradient and buffer. DJL calls it without autograd, so updating leaves
       that require grad is allowed.
-    Why: DJL's NDArray calls need eight JNI calls, two temporary arrays and six passes over the
-    memory per parameter (about 1,700 calls a ResNet-34 step); measured in bench/RESULTS.md.
+    Why: DJL's NDArray calls need eight JNI calls and two temporary arrays per parameter (about
+    900 calls a ResNet-34 step) and many passes over memory; measured in bench/RESULTS.md.
     """
 
     def forward(self, params: List[torch.Tensor], bufs: List[torch.Tensor], lr: float, momentum: float,

@@ -12,8 +12,8 @@ import java.util.List;
  * ({@code torch.optim.SGD(fused=True)}, no dampening, no Nesterov), which reads each parameter's
  * gradient itself, updates parameters and momentum buffers in one pass, then zeroes the gradients.
  *
- * <p>Why: with DJL's NDArray calls a parameter's update takes eight JNI calls, two temporary
- * arrays and six passes over memory (about 1,700 calls a ResNet-34 step); measured in
+ * <p>Why: with DJL's NDArray calls a parameter's update takes eight JNI calls and two temporary
+ * arrays (about 900 calls a ResNet-34 step) and many passes over memory; measured in
  * bench/RESULTS.md. DJL runs a TorchScript method without autograd, which is what an in-place
  * update of a leaf needs.
  */

@@ -25,9 +25,12 @@ import java.util.TreeMap;
  * this one keeps the torch formula (so a schedule changes the step, not the history) and exposes
  * its buffers so that checkpoints can save and restore them exactly.
  *
- * <p>A step updates all parameters of one weight decay in a single call into LibTorch
- * ({@link TorchScriptSgdStep}, torch's multi-tensor SGD) instead of eight DJL calls per parameter;
- * {@link #update} is the same formula for one parameter, kept for callers that step one array.
+ * <p>The arithmetic is LibTorch's fused SGD ({@link TorchScriptSgdStep}, as
+ * {@code torch.optim.SGD(fused=True)}), one call instead of eight DJL calls per parameter: in
+ * training ({@link TrainBatch}) the backward pass and the step together
+ * ({@link #backwardAndStep}), after a separate backward pass one call per weight decay
+ * ({@link #step}). {@link #update} is the same formula for one parameter in DJL operations, for
+ * DJL's own {@code Trainer.step()}.
  */
 public final class MomentumSgd extends StepOptimizer {
 
