@@ -38,17 +38,8 @@ public final class TorchScriptSgdStep {
         if (parameters.isEmpty()) {
             return;
         }
-        IValue[] args = {IValue.listFrom(toPt(parameters)), IValue.listFrom(toPt(buffers)), IValue.from(lr),
-            IValue.from(momentum), IValue.from(weightDecay)};
-        try (IValue updated = IValueUtils.runMethod(TorchScriptModules.load(RESOURCE), "forward", args)) {
-            if (updated.toLong() != parameters.size()) {
-                throw new IllegalStateException("sgd_kernel updated " + updated.toLong() + " parameters");
-            }
-        } finally {
-            for (IValue arg : args) {
-                arg.close();
-            }
-        }
+        run("forward", parameters.size(), IValue.listFrom(toPt(parameters)), IValue.listFrom(toPt(buffers)),
+                IValue.from(lr), IValue.from(momentum), IValue.from(weightDecay));
     }
 
     /**
@@ -64,11 +55,15 @@ public final class TorchScriptSgdStep {
             throw new IllegalArgumentException(
                     buffers.size() + " momentum buffers for " + parameters.size() + " parameters, momentum " + momentum);
         }
-        IValue[] args = {IValue.from((PtNDArray) loss), IValue.listFrom(toPt(parameters)),
-            IValue.listFrom(toPt(buffers)), IValue.listFrom(sizes), IValue.listFrom(decays), IValue.from(lr),
-            IValue.from(momentum)};
-        try (IValue updated = IValueUtils.runMethod(TorchScriptModules.load(RESOURCE), "backward_step", args)) {
-            if (updated.toLong() != parameters.size()) {
+        run("backward_step", parameters.size(), IValue.from((PtNDArray) loss), IValue.listFrom(toPt(parameters)),
+                IValue.listFrom(toPt(buffers)), IValue.listFrom(sizes), IValue.listFrom(decays), IValue.from(lr),
+                IValue.from(momentum));
+    }
+
+    /** Runs {@code method} and checks the count it returns; the arguments are closed after the call. */
+    private static void run(String method, int parameters, IValue... args) {
+        try (IValue updated = IValueUtils.runMethod(TorchScriptModules.load(RESOURCE), method, args)) {
+            if (updated.toLong() != parameters) {
                 throw new IllegalStateException("sgd_kernel updated " + updated.toLong() + " parameters");
             }
         } finally {
