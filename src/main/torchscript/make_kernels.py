@@ -195,50 +195,43 @@ class SgdKernel(torch.nn.Module):
 
 
 def check_sgd(module):
-    """Three steps against torch.optim.SGD itself, with and without momentum and weight decay, a
-    rate that changes every step."""
+    """Three steps against torch.optim.SGD itself, with and without momentum and weight decay and a
+    rate that changes every step: forward (after a separate backward) with one weight decay, and
+    backward_step with two groups (the second without weight decay)."""
+    def loss_of(ps, step):
+        return (ps[0] * torch.sin(ps[0] + step)).sum() + (ps[1] ** 2).sum()
+
+    def reference_step(sgd, ps, step, lr):
+        loss_of(ps, step).backward()
+        for group in sgd.param_groups:
+            group["lr"] = lr
+        sgd.step()
+        sgd.zero_grad()
+
     for momentum, decay in ((0.9, 1e-2), (0.9, 0.0), (0.0, 1e-2)):
         torch.manual_seed(0)
-        ref = [torch.randn(5, 3, requires_grad=True), torch.randn(7, requires_grad=True)]
-        mine = [t.detach().clone().requires_grad_(True) for t in ref]
-        bufs = [torch.zeros_like(t) for t in mine]
+        start = [torch.randn(5, 3), torch.randn(7)]
+        ref, mine, grouped_ref, fused = ([t.clone().requires_grad_(True) for t in start] for _ in range(4))
+        bufs = [torch.zeros_like(t) for t in start] if momentum != 0.0 else []
+        fused_bufs = [torch.zeros_like(t) for t in start] if momentum != 0.0 else []
         sgd = torch.optim.SGD(ref, lr=0.1, momentum=momentum, weight_decay=decay)
-        fused = [t.detach().clone().requires_grad_(True) for t in ref]
-        fused_bufs = [torch.zeros_like(t) for t in fused]
-        ref_nodecay = [t.detach().clone().requires_grad_(True) for t in ref]
-        sgd_groups = torch.optim.SGD([{"params": [ref_nodecay[0]], "weight_decay": decay},
-                                      {"params": [ref_nodecay[1]], "weight_decay": 0.0}],
-                                     lr=0.1, momentum=momentum)
+        grouped = torch.optim.SGD([{"params": [grouped_ref[0]], "weight_decay": decay},
+                                   {"params": [grouped_ref[1]], "weight_decay": 0.0}], lr=0.1, momentum=momentum)
         for step, lr in enumerate((0.1, 0.05, 0.02)):
-            for ps in (ref, mine):
-                loss = (ps[0] * torch.sin(ps[0] + step)).sum() + (ps[1] ** 2).sum()
-                loss.backward()
-            for group in sgd.param_groups:
-                group["lr"] = lr
-            sgd.step()
-            sgd.zero_grad()
+            reference_step(sgd, ref, step, lr)
+            loss_of(mine, step).backward()
             with torch.no_grad():
-                n = module(mine, bufs if momentum != 0.0 else [], lr, momentum, decay)
+                n = module(mine, bufs, lr, momentum, decay)
             assert n == 2, "not every parameter was updated"
-            for a, b in zip(ref, mine):
-                assert torch.allclose(a, b, atol=1e-6), "SGD step differs from torch.optim.SGD"
+            assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(ref, mine)), "SGD step differs from torch's"
             assert all(float(p.grad.abs().sum()) == 0.0 for p in mine), "gradients not zeroed"
-            # backward_step: two groups (the second without weight decay), gradients never stored
-            loss = (fused[0] * torch.sin(fused[0] + step)).sum() + (fused[1] ** 2).sum()
+            reference_step(grouped, grouped_ref, step, lr)
+            loss = loss_of(fused, step)
             with torch.no_grad():
-                n = module.backward_step(loss, fused, fused_bufs if momentum != 0.0 else [], [1, 1],
-                                         [decay, 0.0], lr, momentum)
+                n = module.backward_step(loss, fused, fused_bufs, [1, 1], [decay, 0.0], lr, momentum)
             assert n == 2 and all(p.grad is None for p in fused), "backward_step stored gradients"
-            split_ref = [ref_nodecay[0], ref_nodecay[1]]
-            for ps in (split_ref,):
-                loss = (ps[0] * torch.sin(ps[0] + step)).sum() + (ps[1] ** 2).sum()
-                loss.backward()
-            for group in sgd_groups.param_groups:
-                group["lr"] = lr
-            sgd_groups.step()
-            sgd_groups.zero_grad()
-            for a, b in zip(split_ref, fused):
-                assert torch.allclose(a, b, atol=1e-6), "backward_step differs from torch.optim.SGD"
+            assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(grouped_ref, fused)), \
+                "backward_step differs from torch's"
 
 
 def conv_bn(cout, cin, k):
