@@ -31,10 +31,7 @@ public final class TorchScriptSgdStep {
      */
     public static void step(List<NDArray> parameters, List<NDArray> buffers, double lr, double momentum,
             double weightDecay) {
-        if (buffers.size() != (momentum == 0 ? 0 : parameters.size())) {
-            throw new IllegalArgumentException(
-                    buffers.size() + " momentum buffers for " + parameters.size() + " parameters, momentum " + momentum);
-        }
+        checkBuffers(parameters, buffers, momentum);
         if (parameters.isEmpty()) {
             return;
         }
@@ -51,13 +48,18 @@ public final class TorchScriptSgdStep {
      */
     public static void backwardAndStep(NDArray loss, List<NDArray> parameters, List<NDArray> buffers,
             long[] sizes, double[] decays, double lr, double momentum) {
+        checkBuffers(parameters, buffers, momentum);
+        run("backward_step", parameters.size(), IValue.from((PtNDArray) loss), IValue.listFrom(toPt(parameters)),
+                IValue.listFrom(toPt(buffers)), IValue.listFrom(sizes), IValue.listFrom(decays), IValue.from(lr),
+                IValue.from(momentum));
+    }
+
+    /** One momentum buffer per parameter, or none without momentum. */
+    private static void checkBuffers(List<NDArray> parameters, List<NDArray> buffers, double momentum) {
         if (buffers.size() != (momentum == 0 ? 0 : parameters.size())) {
             throw new IllegalArgumentException(
                     buffers.size() + " momentum buffers for " + parameters.size() + " parameters, momentum " + momentum);
         }
-        run("backward_step", parameters.size(), IValue.from((PtNDArray) loss), IValue.listFrom(toPt(parameters)),
-                IValue.listFrom(toPt(buffers)), IValue.listFrom(sizes), IValue.listFrom(decays), IValue.from(lr),
-                IValue.from(momentum));
     }
 
     /** Runs {@code method} and checks the count it returns; the arguments are closed after the call. */
