@@ -17,6 +17,9 @@ import ai.djl.util.PairList;
  * reads (a BN output whose ReLU saved its own result). LibTorch's autograd keeps the tensors that
  * backward needs by itself, so dropping DJL's handle early frees the rest as soon as possible, as
  * eager PyTorch does. Saved parameters are the same as a SequentialBlock's.
+ *
+ * <p>In training, a BatchNorm child on 2x2 maps runs through {@link RowsBatchNorm} (the same block
+ * and parameters, a faster layout for LibTorch's kernel).
  */
 public class ReleasingSequentialBlock extends SequentialBlock {
 
@@ -42,7 +45,9 @@ public class ReleasingSequentialBlock extends SequentialBlock {
             PairList<String, Object> params) {
         NDList current = inputs;
         for (Block block : children.values()) {
-            NDList next = block.forward(parameterStore, current, training);
+            NDList next = RowsBatchNorm.applies(block, current, training)
+                    ? RowsBatchNorm.forward(block, parameterStore, current, params)
+                    : block.forward(parameterStore, current, training);
             release(current, inputs, next);
             current = next;
         }
@@ -57,7 +62,9 @@ public class ReleasingSequentialBlock extends SequentialBlock {
             PairList<String, Object> params) {
         NDList current = data;
         for (Block block : children.values()) {
-            NDList next = block.forward(parameterStore, current, labels, params);
+            NDList next = RowsBatchNorm.applies(block, current, true)
+                    ? RowsBatchNorm.forward(block, parameterStore, current, params)
+                    : block.forward(parameterStore, current, labels, params);
             release(current, data, next);
             current = next;
         }
