@@ -142,6 +142,53 @@ class FeaturesKernel(torch.nn.Module):
             return h.to(torch.float32)
         return h
 
+    @torch.jit.export
+    def folded(self, x: torch.Tensor, p: List[torch.Tensor], cfg: torch.Tensor) -> torch.Tensor:
+        """The same network for inference with every BatchNorm folded into the convolution before
+        it: p holds per convolution its folded weight and bias (fp32, cast per call with bf16), in
+        the same order as forward's p; cfg as forward's (training is ignored). ReLUs and residual
+        additions are in place: nothing here is kept for a backward pass."""
+        bf16 = int(cfg[0]) == 1
+        channels_last = int(cfg[1]) == 1
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        h = x
+        if bf16:
+            h = x.to(torch.bfloat16)
+        dt = h.dtype
+        stride = int(cfg[3])
+        padding = int(cfg[4])
+        h = torch.relu_(torch.conv2d(h, p[0].to(dt), p[1].to(dt), [stride, stride], [padding, padding]))
+        if channels_last:
+            h = h.contiguous(memory_format=torch.channels_last)
+        if int(cfg[5]) == 1:
+            h = torch.max_pool2d(h, [3, 3], [2, 2], [1, 1])
+        i = 2
+        for k in range(int(cfg[6])):
+            stride = int(cfg[7 + 2 * k])
+            shortcut = int(cfg[8 + 2 * k])
+            y = torch.relu_(torch.conv2d(h, p[i].to(dt), p[i + 1].to(dt), [stride, stride], [1, 1]))
+            y = torch.conv2d(y, p[i + 2].to(dt), p[i + 3].to(dt), [1, 1], [1, 1])
+            if shortcut == 1:
+                if channels_last and not bf16:
+                    s = conv1x1_channels_last(h, p[i + 4], stride).add_(p[i + 5].view(1, -1, 1, 1))
+                else:
+                    s = torch.conv2d(h, p[i + 4].to(dt), p[i + 5].to(dt), [stride, stride], [0, 0])
+                i += 6
+            elif shortcut == 2:
+                kept = h[:, :, ::stride, ::stride]
+                zeros = torch.zeros([kept.size(0), y.size(1) - kept.size(1), kept.size(2), kept.size(3)],
+                                    dtype=kept.dtype)
+                s = torch.cat([kept, zeros], 1)
+                i += 4
+            else:
+                s = h
+                i += 4
+            h = torch.relu_(y.add_(s))
+        if bf16:
+            return h.to(torch.float32)
+        return h
+
 
 class SgdKernel(torch.nn.Module):
     """forward(params, bufs, lr, momentum, weight_decay): one step of torch.optim.SGD (no dampening,
@@ -266,6 +313,16 @@ def reference_features(x, p, stem, blocks, training):
     return h
 
 
+def fold(p):
+    """Each convolution's weight and BatchNorm (5 tensors) as a folded weight and bias."""
+    out = []
+    for i in range(0, len(p), 5):
+        w, gamma, beta, mean, var = p[i:i + 5]
+        scale = gamma / torch.sqrt(var + 1e-5)
+        out += [w * scale.view(-1, 1, 1, 1), beta - mean * scale]
+    return out
+
+
 def check_features(module):
     """Both stems; identity, projection and option A shortcuts; fp32 (and bf16 on torch >= 2),
     NCHW and channels-last, training and inference: outputs and running statistics."""
@@ -296,6 +353,19 @@ def check_features(module):
                     cfg[0] = 1
                     got = module(x, [t.clone() for t in p], cfg, bn)
                     assert (got - ref).abs().max() < 0.05 * ref.abs().max(), "bf16 features differ"
+        # the folded inference form against the same network in eval mode
+        folded = fold(p)
+        ref = reference_features(x, [t.clone() for t in p], stem, blocks, False)
+        for cl in (0, 1):
+            cfg = torch.tensor([0, cl, 0, stem[0], stem[1], stem[2], len(blocks)] + flat)
+            with torch.no_grad():
+                got = module.folded(x, folded, cfg)
+            assert torch.allclose(ref, got, atol=1e-4), "fp32 folded features differ"
+            if int(torch.__version__.split(".")[0]) >= 2:
+                cfg[0] = 1
+                with torch.no_grad():
+                    got = module.folded(x, folded, cfg)
+                assert (got - ref).abs().max() < 0.05 * ref.abs().max(), "bf16 folded features differ"
     # channels-last from a one-channel input (28x28 grayscale), where LibTorch would keep NCHW
     p = conv_bn(8, 1, 3) + conv_bn(8, 8, 3) + conv_bn(8, 8, 3)
     got = module(torch.randn(2, 1, 12, 12), p, torch.tensor([0, 1, 1, 1, 1, 0, 1, 1, 0]), bn)

@@ -27,4 +27,16 @@ public interface FeaturesKernel {
      * @return the fp32 features, in the same manager as {@code x}
      */
     NDArray features(NDArray x, NDList parameters, long[] layout, boolean training);
+
+    /**
+     * The stem and all blocks of the inference form, every BatchNorm folded into the convolution
+     * before it ({@link BatchNormFolding}); no gradients.
+     *
+     * @param x the network's fp32 input
+     * @param parameters every convolution's folded weight, each followed by its bias, in the same
+     *     order as {@link #features}
+     * @param layout as for {@link #features}
+     * @return the fp32 features, in the same manager as {@code x}
+     */
+    NDArray foldedFeatures(NDArray x, NDList parameters, long[] layout);
 }

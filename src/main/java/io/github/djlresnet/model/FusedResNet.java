@@ -20,13 +20,22 @@ final class FusedResNet extends ReleasingSequentialBlock {
     /** The parameter names of one convolution and its BatchNorm, in the order the kernel takes them. */
     private static final List<String> CONV_BN = List.of("weight", "gamma", "beta", "runningMean", "runningVar");
 
+    /** The same in the inference form (BatchNorm folded): one convolution's weight and bias. */
+    private static final List<String> CONV_BIAS = List.of("weight", "bias");
+
     private final FeaturesKernel kernel;
     private final long[] layout;
+    private final boolean folded;
     private List<Parameter> order;
 
-    FusedResNet(FeaturesKernel kernel, long[] layout) {
+    FusedResNet(FeaturesKernel kernel, long[] layout, boolean folded) {
         this.kernel = kernel;
         this.layout = layout.clone();
+        this.folded = folded;
+    }
+
+    FeaturesKernel kernel() {
+        return kernel;
     }
 
     /** Stem stride, stem padding, max pool, blocks, then per block stride and shortcut code. */
@@ -46,7 +55,11 @@ final class FusedResNet extends ReleasingSequentialBlock {
         for (Parameter p : parameters) {
             arrays.add(parameterStore.getValue(p, x.getDevice(), training));
         }
-        NDList features = new NDList(kernel.features(x, arrays, layout, training));
+        if (folded && training) {
+            throw new IllegalStateException("the folded network is an inference form: it cannot train");
+        }
+        NDList features = new NDList(folded ? kernel.foldedFeatures(x, arrays, layout)
+                : kernel.features(x, arrays, layout, training));
         NDList out = head().forward(parameterStore, features, training);
         features.close(); // autograd keeps what backward needs
         return out;
@@ -77,12 +90,13 @@ final class FusedResNet extends ReleasingSequentialBlock {
             for (Block part : parts.subList(0, parts.size() - 1)) {
                 all.addAll(part.getParameters().values());
             }
-            if (all.size() % CONV_BN.size() != 0) {
+            List<String> names = folded ? CONV_BIAS : CONV_BN;
+            if (all.size() % names.size() != 0) {
                 throw new IllegalStateException("fused ResNet: " + all.size()
-                        + " parameters before the head, not a multiple of " + CONV_BN.size());
+                        + " parameters before the head, not a multiple of " + names.size());
             }
             for (int i = 0; i < all.size(); i++) {
-                String expected = CONV_BN.get(i % CONV_BN.size());
+                String expected = names.get(i % names.size());
                 if (!all.get(i).getName().equals(expected)) {
                     throw new IllegalStateException("parameter " + i + " of a fused ResNet is '"
                             + all.get(i).getName() + "', expected '" + expected + "'");

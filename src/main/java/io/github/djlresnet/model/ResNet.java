@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Builds ResNet-18/34 from BasicBlocks, readable against He et al. 2015, Table 1:
@@ -58,11 +59,24 @@ public final class ResNet {
     /**
      * The inference form of the network: every BatchNorm folded into the convolution before it
      * (which then has a bias), the same function as the trained network in eval mode once
-     * {@link BatchNormFolding#fold} has filled its parameters from it. DJL's Conv2d only: with the
-     * TorchScript kernels the fold measured no faster (bench/RESULTS.md).
+     * {@link BatchNormFolding#fold} has filled its parameters from it, in DJL's layers one by one.
+     * The serving commands and {@code benchmark} run the one-call form below, 2-4% faster.
      */
     public static SequentialBlock buildFolded(ResNetConfig config) {
         return build(config, null, null, true);
+    }
+
+    /**
+     * The inference form as above with the stem and all stages computed in one
+     * {@code featuresKernel} call ({@link FeaturesKernel#foldedFeatures}).
+     */
+    public static SequentialBlock buildFolded(ResNetConfig config, FeaturesKernel featuresKernel) {
+        return build(config, null, featuresKernel, true);
+    }
+
+    /** The kernel that computes {@code net}'s stem and stages in one call, if it is such a network. */
+    public static Optional<FeaturesKernel> featuresKernel(Block net) {
+        return net instanceof FusedResNet fused ? Optional.of(fused.kernel()) : Optional.empty();
     }
 
     private static SequentialBlock build(ResNetConfig config, ConvKernel convKernel,
@@ -91,7 +105,7 @@ public final class ResNet {
         }
         parts.add(head(config.classes()));
         if (net == null) {
-            net = new FusedResNet(featuresKernel, layout.stream().mapToLong(Long::longValue).toArray());
+            net = new FusedResNet(featuresKernel, layout.stream().mapToLong(Long::longValue).toArray(), foldedNorm);
         }
         for (Block part : parts) {
             net.add(part);

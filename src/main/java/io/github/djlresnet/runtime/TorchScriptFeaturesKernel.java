@@ -2,6 +2,9 @@ package io.github.djlresnet.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import io.github.djlresnet.model.BasicBlock;
@@ -70,6 +73,23 @@ public final class TorchScriptFeaturesKernel implements FeaturesKernel {
             return out.singletonOrThrow();
         } finally {
             views.close();
+        }
+    }
+
+    @Override
+    public NDArray foldedFeatures(NDArray x, NDList parameters, long[] layout) {
+        PtNDArray[] arrays = new PtNDArray[parameters.size()];
+        for (int i = 0; i < arrays.length; i++) {
+            arrays[i] = (PtNDArray) parameters.get(i);
+        }
+        IValue[] args = {IValue.from((PtNDArray) x), IValue.listFrom(arrays),
+            IValue.from((PtNDArray) config(layout, false))};
+        try (IValue out = IValueUtils.runMethod(TorchScriptModules.load(RESOURCE), "folded", args)) {
+            return out.toTensor((PtNDManager) x.getManager());
+        } finally {
+            for (IValue arg : args) {
+                arg.close();
+            }
         }
     }
 
