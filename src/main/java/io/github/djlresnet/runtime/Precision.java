@@ -41,7 +41,8 @@ public enum Precision {
 
     /**
      * The kernel for the stem and all blocks at once: a {@link TorchScriptFeaturesKernel} for
-     * bf16, null (DJL's layers one by one) for fp32, where it measured no faster (bench/RESULTS.md).
+     * bf16, null (DJL's layers one by one) for fp32, where it measured no faster in training
+     * (bench/RESULTS.md). Inference runs its folded form in every precision.
      */
     public FeaturesKernel featuresKernel(boolean channelsLast) {
         return this == BF16 ? new TorchScriptFeaturesKernel(true, channelsLast) : null;

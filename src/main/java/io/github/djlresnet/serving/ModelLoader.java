@@ -14,8 +14,7 @@ import io.github.djlresnet.model.BatchNormFolding;
 import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
-import io.github.djlresnet.runtime.Precision;
-import io.github.djlresnet.runtime.TorchScriptConvKernel;
+import io.github.djlresnet.runtime.TorchScriptFeaturesKernel;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.Reader;
@@ -33,9 +32,9 @@ import java.util.stream.Stream;
  * Loads an exported model folder, or a zip of one, through DJL's {@link Criteria} exactly as
  * another DJL app would, after checking the folder so that a broken model gives a one-line
  * message naming the file at fault instead of DJL's exception chain. Every failure is an
- * {@link IllegalArgumentException} (the CLI prints its message and exits with code 2). Without
- * channels-last the loaded network is then swapped for its inference form, BatchNorm folded into
- * the convolutions.
+ * {@link IllegalArgumentException} (the CLI prints its message and exits with code 2). The loaded
+ * network is then swapped for its inference form: BatchNorm folded into the convolutions, the
+ * stem and stages in one TorchScript call (NCHW or channels-last).
  */
 public final class ModelLoader {
 
@@ -57,10 +56,8 @@ public final class ModelLoader {
     }
 
     /**
-     * As {@link #logits(Path)}; with {@code channelsLast}, the block's convolutions run on
-     * channels-last tensors inside LibTorch ({@link TorchScriptConvKernel}, fp32), the same
-     * parameters and outputs within float rounding. The block is then this app's own, not the
-     * folder's {@code blockFactory}'s.
+     * As {@link #logits(Path)}; with {@code channelsLast}, the convolutions run on channels-last
+     * tensors inside LibTorch (fp32), the same outputs within float rounding.
      */
     public static ZooModel<NDList, NDList> logits(Path model, boolean channelsLast) {
         return load(model, NDList.class, NDList.class, channelsLast);
@@ -109,10 +106,6 @@ public final class ModelLoader {
         Checked checked = check(folder);
         ResNetConfig config = checked.arguments().config();
         Criteria.Builder<I, O> builder = Criteria.builder().setTypes(input, output).optModelPath(folder).optEngine("PyTorch");
-        if (channelsLast) {
-            ServingArguments args = checked.arguments();
-            builder.optBlock(new NormalizedBlock(ResNet.build(config, Precision.FP32.kernel(true)), args.mean(), args.std()));
-        }
         Criteria<I, O> criteria = builder.build();
         ZooModel<I, O> model;
         try {
@@ -144,20 +137,22 @@ public final class ModelLoader {
                     "model parameters in " + checked.params() + " do not match the architecture in "
                             + ModelFolder.SERVING_PROPERTIES + ", " + ArchitectureCheck.describe(config) + ": " + mismatch);
         }
-        if (!channelsLast && block instanceof NormalizedBlock loaded) {
-            foldBatchNorm(model, loaded, checked.arguments());
+        if (block instanceof NormalizedBlock loaded) {
+            foldBatchNorm(model, loaded, checked.arguments(), channelsLast);
         }
         return model;
     }
 
     /**
      * Swaps the loaded network for its inference form, BatchNorm folded into the convolutions
-     * ({@link BatchNormFolding}): the same logits up to float rounding, 2-5% faster in fp32
-     * (bench/RESULTS.md). Not with the channels-last kernel, where it measured no faster.
+     * ({@link BatchNormFolding}) and the stem and stages run as one {@link TorchScriptFeaturesKernel}
+     * call (in-place ReLUs and additions), on channels-last tensors if asked: the same logits up
+     * to float rounding, faster than DJL's layers one by one (bench/RESULTS.md).
      */
-    private static void foldBatchNorm(ZooModel<?, ?> model, NormalizedBlock loaded, ServingArguments args) {
+    private static void foldBatchNorm(ZooModel<?, ?> model, NormalizedBlock loaded, ServingArguments args,
+            boolean channelsLast) {
         ResNetConfig config = args.config();
-        Block folded = ResNet.buildFolded(config);
+        Block folded = ResNet.buildFolded(config, new TorchScriptFeaturesKernel(false, channelsLast));
         Shape inputShape = new Shape(1, config.inputChannels(), args.height(), args.width());
         BatchNormFolding.fold(loaded.net(), folded, model.getNDManager(), inputShape);
         model.setBlock(new NormalizedBlock(folded, args.mean(), args.std()));

@@ -28,6 +28,7 @@ import io.github.djlresnet.runtime.BatchStager;
 import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.runtime.NoGrad;
 import io.github.djlresnet.runtime.Precision;
+import io.github.djlresnet.runtime.TorchScriptFeaturesKernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -197,15 +198,12 @@ public final class Benchmark {
     }
 
     /**
-     * The network inference runs, as the serving commands load it: with DJL's convolutions the
-     * trained block's inference form ({@link BatchNormFolding}; the trained block is spent), with
-     * the TorchScript kernels (bf16, channels-last) the trained block itself.
+     * The network inference runs, as the serving commands load it: the trained block's inference
+     * form ({@link BatchNormFolding}; the trained block is spent), its stem and stages in one
+     * {@link TorchScriptFeaturesKernel} call in the precision and layout asked for.
      */
     private Block inferenceNet(Model model, ResNetConfig config, Shape inputShape) {
-        if (precision != Precision.FP32 || channelsLast) {
-            return model.getBlock();
-        }
-        Block folded = ResNet.buildFolded(config);
+        Block folded = ResNet.buildFolded(config, new TorchScriptFeaturesKernel(precision == Precision.BF16, channelsLast));
         BatchNormFolding.fold(model.getBlock(), folded, model.getNDManager(), inputShape);
         return folded;
     }
