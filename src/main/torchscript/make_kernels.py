@@ -44,6 +44,13 @@ def conv1x1_channels_last(x: torch.Tensor, w: torch.Tensor, stride: int) -> torc
     return y.permute(0, 3, 1, 2)
 
 
+def option_a(h: torch.Tensor, channels: int, stride: int) -> torch.Tensor:
+    """Option A's shortcut: every stride-th pixel of h, zero channels appended up to channels."""
+    kept = h[:, :, ::stride, ::stride]
+    zeros = torch.zeros([kept.size(0), channels - kept.size(1), kept.size(2), kept.size(3)], dtype=kept.dtype)
+    return torch.cat([kept, zeros], 1)
+
+
 class ConvKernel(torch.nn.Module):
     """forward(x, w, cfg): a bias-free 2-D convolution of fp32 x with fp32 w.
 
@@ -129,10 +136,7 @@ class FeaturesKernel(torch.nn.Module):
                                      momentum, eps, False)
                 i += 15
             elif shortcut == 2:
-                kept = h[:, :, ::stride, ::stride]
-                zeros = torch.zeros([kept.size(0), y.size(1) - kept.size(1), kept.size(2), kept.size(3)],
-                                    dtype=kept.dtype)
-                s = torch.cat([kept, zeros], 1)
+                s = option_a(h, y.size(1), stride)
                 i += 10
             else:
                 s = h
@@ -176,10 +180,7 @@ class FeaturesKernel(torch.nn.Module):
                     s = torch.conv2d(h, p[i + 4].to(dt), p[i + 5].to(dt), [stride, stride], [0, 0])
                 i += 6
             elif shortcut == 2:
-                kept = h[:, :, ::stride, ::stride]
-                zeros = torch.zeros([kept.size(0), y.size(1) - kept.size(1), kept.size(2), kept.size(3)],
-                                    dtype=kept.dtype)
-                s = torch.cat([kept, zeros], 1)
+                s = option_a(h, y.size(1), stride)
                 i += 4
             else:
                 s = h

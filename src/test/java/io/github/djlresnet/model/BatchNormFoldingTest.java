@@ -18,6 +18,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.runtime.NoGrad;
+import io.github.djlresnet.runtime.TorchScriptFeaturesKernel;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,8 +26,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The inference form (BatchNorm folded into the convolutions) computes what DJL's own BatchNorm
- * computes in eval mode, for every stem and shortcut, with statistics far from the initial ones.
+ * The inference form (BatchNorm folded into the convolutions), in DJL's layers or in one kernel
+ * call, computes what DJL's own BatchNorm computes in eval mode, for every stem and shortcut, with
+ * statistics far from the initial ones.
  */
 class BatchNormFoldingTest {
 
@@ -35,9 +37,19 @@ class BatchNormFoldingTest {
         EngineSetup.engine();
     }
 
-    @ParameterizedTest
-    @CsvSource({"IMAGENET, B, 3, 64", "SMALL, A, 1, 28", "SMALL, C, 3, 32"})
-    void foldedNetworkGivesTheEvalModeLogits(Stem stem, Shortcut shortcut, int channels, int side) {
+    /**
+     * The folded network in DJL's layers (kernel "djl") and in one {@link TorchScriptFeaturesKernel}
+     * call (fp32 NCHW or channels-last, bf16): the eval-mode logits, to float rounding in fp32 and
+     * to bf16's precision (and not equal) in bf16.
+     */
+    @ParameterizedTest(name = "{0} stem, shortcut {1}, {2}x{3}x{3}, {4}")
+    @CsvSource({
+        "IMAGENET, B, 3, 64, djl, 1e-4", "SMALL, A, 1, 28, djl, 1e-4", "SMALL, C, 3, 32, djl, 1e-4",
+        "IMAGENET, B, 3, 64, fp32, 1e-4", "IMAGENET, B, 3, 64, fp32-cl, 1e-4", "IMAGENET, B, 3, 64, bf16-cl, 5e-2",
+        "SMALL, A, 1, 28, fp32, 1e-4", "SMALL, A, 1, 28, bf16, 5e-2",
+        "SMALL, C, 3, 32, fp32-cl, 1e-4", "SMALL, C, 3, 32, bf16-cl, 5e-2"})
+    void foldedNetworkGivesTheEvalModeLogits(Stem stem, Shortcut shortcut, int channels, int side, String kernel,
+            float bound) {
         ResNetConfig config = new ResNetConfig(18, 10, channels, stem, shortcut);
         Shape input = new Shape(1, channels, side, side);
         try (NDManager manager = NDManager.newBaseManager(); NoGrad g = new NoGrad()) {
@@ -49,7 +61,9 @@ class BatchNormFoldingTest {
             NDArray x = manager.randomNormal(new Shape(4, channels, side, side));
             float[] expected = forward(trained, x, manager);
 
-            Block folded = ResNet.buildFolded(config);
+            boolean bf16 = kernel.startsWith("bf16");
+            Block folded = kernel.equals("djl") ? ResNet.buildFolded(config)
+                    : ResNet.buildFolded(config, new TorchScriptFeaturesKernel(bf16, kernel.endsWith("-cl")));
             BatchNormFolding.fold(trained, folded, manager, input);
             float[] actual = forward(folded, x, manager);
 
@@ -61,10 +75,13 @@ class BatchNormFoldingTest {
                 largest = Math.max(largest, Math.abs(expected[i]));
                 diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
             }
-            System.out.printf("folded %s stem, shortcut %s: max |logit difference| %.3g, largest |logit| %.4f%n",
-                    stem, shortcut, diff, largest);
+            System.out.printf("folded %s stem, shortcut %s, %s: max |logit difference| %.3g, largest |logit| %.4f%n",
+                    stem, shortcut, kernel, diff, largest);
             assertTrue(largest > 0.1, "logits of a size worth comparing: " + largest);
-            assertTrue(diff <= 1e-4 * largest, "max |difference| " + diff + ", largest |logit| " + largest);
+            assertTrue(diff <= bound * largest, "max |difference| " + diff + ", largest |logit| " + largest);
+            if (bf16) {
+                assertTrue(diff > 0, "bf16 differs from fp32 somewhere (else the kernel ran fp32)");
+            }
         }
     }
 
@@ -86,6 +103,20 @@ class BatchNormFoldingTest {
             for (int k = 0; k < 2; k++) {
                 assertSame(from.get(head + k).getArray(), to.get(to.size() - 2 + k).getArray(), "the head is handed over");
             }
+        }
+    }
+
+    @Test
+    void theFoldedKernelNetworkDoesNotTrain() {
+        ResNetConfig config = new ResNetConfig(18, 10, 1, Stem.SMALL, Shortcut.B);
+        Shape input = new Shape(2, 1, 28, 28);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block trained = ResNet.build(config);
+            trained.initialize(manager, DataType.FLOAT32, input);
+            Block folded = ResNet.buildFolded(config, new TorchScriptFeaturesKernel(false, false));
+            BatchNormFolding.fold(trained, folded, manager, input);
+            NDList in = new NDList(manager.randomNormal(input));
+            assertThrows(IllegalStateException.class, () -> folded.forward(new ParameterStore(manager, false), in, true));
         }
     }
 
