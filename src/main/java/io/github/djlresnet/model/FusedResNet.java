@@ -49,14 +49,14 @@ final class FusedResNet extends ReleasingSequentialBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
+        if (folded && training) {
+            throw new IllegalStateException("the folded network is an inference form: it cannot train");
+        }
         NDArray x = inputs.singletonOrThrow();
         List<Parameter> parameters = featureParameters();
         NDList arrays = new NDList(parameters.size());
         for (Parameter p : parameters) {
             arrays.add(parameterStore.getValue(p, x.getDevice(), training));
-        }
-        if (folded && training) {
-            throw new IllegalStateException("the folded network is an inference form: it cannot train");
         }
         NDList features = new NDList(folded ? kernel.foldedFeatures(x, arrays, layout)
                 : kernel.features(x, arrays, layout, training));
