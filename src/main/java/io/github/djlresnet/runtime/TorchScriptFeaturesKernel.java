@@ -78,19 +78,9 @@ public final class TorchScriptFeaturesKernel implements FeaturesKernel {
 
     @Override
     public NDArray foldedFeatures(NDArray x, NDList parameters, long[] layout) {
-        PtNDArray[] arrays = new PtNDArray[parameters.size()];
-        for (int i = 0; i < arrays.length; i++) {
-            arrays[i] = (PtNDArray) parameters.get(i);
-        }
-        IValue[] args = {IValue.from((PtNDArray) x), IValue.listFrom(arrays),
-            IValue.from((PtNDArray) config(layout, false))};
-        try (IValue out = IValueUtils.runMethod(TorchScriptModules.load(RESOURCE), "folded", args)) {
-            return out.toTensor((PtNDManager) x.getManager());
-        } finally {
-            for (IValue arg : args) {
-                arg.close();
-            }
-        }
+        return TorchScriptModules.runMethod(RESOURCE, "folded", out -> out.toTensor((PtNDManager) x.getManager()),
+                IValue.from((PtNDArray) x), IValue.listFrom(TorchScriptModules.pt(parameters)),
+                IValue.from((PtNDArray) config(layout, false)));
     }
 
     private NDArray config(long[] layout, boolean training) {

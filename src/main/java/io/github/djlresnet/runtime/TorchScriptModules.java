@@ -1,20 +1,27 @@
 package io.github.djlresnet.runtime;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The weight-free TorchScript kernels shipped on the class path ({@code conv_kernel.pt},
- * {@code features_kernel.pt}, written by {@code src/main/torchscript/make_kernels.py}), each loaded
+ * {@code features_kernel.pt}, {@code sgd_kernel.pt}, written by
+ * {@code src/main/torchscript/make_kernels.py}), each loaded
  * once per JVM, and the manager that holds them and their small configuration tensors for the
  * JVM's lifetime.
  */
@@ -41,6 +48,30 @@ final class TorchScriptModules {
             MODULES.put(resource, module);
         }
         return module;
+    }
+
+    /**
+     * Runs {@code method} of the module in {@code resource} (without autograd, as DJL's
+     * {@code runMethod} does) and reads its result with {@code read}; the arguments and the result
+     * are closed after the call.
+     */
+    static <T> T runMethod(String resource, String method, Function<IValue, T> read, IValue... args) {
+        try (IValue result = IValueUtils.runMethod(load(resource), method, args)) {
+            return read.apply(result);
+        } finally {
+            for (IValue arg : args) {
+                arg.close();
+            }
+        }
+    }
+
+    /** The arrays as the PyTorch engine's own, for a TorchScript list argument. */
+    static PtNDArray[] pt(List<NDArray> arrays) {
+        PtNDArray[] pt = new PtNDArray[arrays.size()];
+        for (int i = 0; i < pt.length; i++) {
+            pt[i] = (PtNDArray) arrays.get(i);
+        }
+        return pt;
     }
 
     /** A manager that lives as long as the JVM, for the modules' configuration tensors. */

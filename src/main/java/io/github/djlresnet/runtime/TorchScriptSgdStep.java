@@ -3,7 +3,6 @@ package io.github.djlresnet.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
 import java.util.List;
 
 /**
@@ -35,8 +34,9 @@ public final class TorchScriptSgdStep {
         if (parameters.isEmpty()) {
             return;
         }
-        run("forward", parameters.size(), IValue.listFrom(toPt(parameters)), IValue.listFrom(toPt(buffers)),
-                IValue.from(lr), IValue.from(momentum), IValue.from(weightDecay));
+        run("forward", parameters.size(), IValue.listFrom(TorchScriptModules.pt(parameters)),
+                IValue.listFrom(TorchScriptModules.pt(buffers)), IValue.from(lr), IValue.from(momentum),
+                IValue.from(weightDecay));
     }
 
     /**
@@ -49,9 +49,9 @@ public final class TorchScriptSgdStep {
     public static void backwardAndStep(NDArray loss, List<NDArray> parameters, List<NDArray> buffers,
             long[] sizes, double[] decays, double lr, double momentum) {
         checkBuffers(parameters, buffers, momentum);
-        run("backward_step", parameters.size(), IValue.from((PtNDArray) loss), IValue.listFrom(toPt(parameters)),
-                IValue.listFrom(toPt(buffers)), IValue.listFrom(sizes), IValue.listFrom(decays), IValue.from(lr),
-                IValue.from(momentum));
+        run("backward_step", parameters.size(), IValue.from((PtNDArray) loss),
+                IValue.listFrom(TorchScriptModules.pt(parameters)), IValue.listFrom(TorchScriptModules.pt(buffers)),
+                IValue.listFrom(sizes), IValue.listFrom(decays), IValue.from(lr), IValue.from(momentum));
     }
 
     /** One momentum buffer per parameter, or none without momentum. */
@@ -62,24 +62,11 @@ public final class TorchScriptSgdStep {
         }
     }
 
-    /** Runs {@code method} and checks the count it returns; the arguments are closed after the call. */
+    /** Runs {@code method} and checks the count of parameters it says it updated. */
     private static void run(String method, int parameters, IValue... args) {
-        try (IValue updated = IValueUtils.runMethod(TorchScriptModules.load(RESOURCE), method, args)) {
-            if (updated.toLong() != parameters) {
-                throw new IllegalStateException("sgd_kernel updated " + updated.toLong() + " parameters");
-            }
-        } finally {
-            for (IValue arg : args) {
-                arg.close();
-            }
+        long updated = TorchScriptModules.runMethod(RESOURCE, method, IValue::toLong, args);
+        if (updated != parameters) {
+            throw new IllegalStateException("sgd_kernel updated " + updated + " parameters");
         }
-    }
-
-    private static PtNDArray[] toPt(List<NDArray> arrays) {
-        PtNDArray[] pt = new PtNDArray[arrays.size()];
-        for (int i = 0; i < pt.length; i++) {
-            pt[i] = (PtNDArray) arrays.get(i);
-        }
-        return pt;
     }
 }
