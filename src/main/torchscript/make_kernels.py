@@ -44,6 +44,14 @@ def conv1x1_channels_last(x: torch.Tensor, w: torch.Tensor, stride: int) -> torc
     return y.permute(0, 3, 1, 2)
 
 
+def to_layout(h: torch.Tensor, side: int, cl_from: int) -> torch.Tensor:
+    """h in the layout its next maps (side px a side) take: channels-last when cl_from > 0 and
+    side >= cl_from, else NCHW. Either is a no-op when h already has it."""
+    if cl_from > 0 and side >= cl_from:
+        return h.contiguous(memory_format=torch.channels_last)
+    return h.contiguous()
+
+
 def option_a(h: torch.Tensor, channels: int, stride: int) -> torch.Tensor:
     """Option A's shortcut: every stride-th pixel of h, zero channels appended up to channels."""
     kept = h[:, :, ::stride, ::stride]
@@ -83,9 +91,12 @@ class FeaturesKernel(torch.nn.Module):
     - p is the list of the convolutions' weights, each followed by its BatchNorm's gamma, beta,
       running mean and running variance, in the network's order: the stem, then per block conv1,
       conv2 and, when its shortcut projects, the projection.
-    - cfg is an int64 tensor [bf16, channels_last, training, stem stride, stem padding, max pool,
+    - cfg is an int64 tensor [bf16, cl_from, training, stem stride, stem padding, max pool,
       blocks, then per block: stride, shortcut], shortcut 0 = identity, 1 = 1x1 projection with
       BatchNorm, 2 = option A (every stride-th pixel, zero channels appended).
+    - cl_from: the memory layout. 0 = NCHW throughout; k >= 1 = channels-last for the stem and every
+      block whose maps are at least k px a side, NCHW from the first block below (1 = channels-last
+      throughout). Maps only shrink, so the layout changes at most once, at a block's input.
     - bn is a float tensor [momentum, eps] in torch's convention (new = (1 - m) old + m batch).
     - bf16 = 1: x is cast to bfloat16 once and stays bf16 to the end: bf16 convolutions (the fp32
       weights cast per call), BatchNorm on the bf16 activations with fp32 gamma, beta and running
@@ -99,22 +110,20 @@ class FeaturesKernel(torch.nn.Module):
     def forward(self, x: torch.Tensor, p: List[torch.Tensor], cfg: torch.Tensor,
                 bn: torch.Tensor) -> torch.Tensor:
         bf16 = int(cfg[0]) == 1
-        channels_last = int(cfg[1]) == 1
+        cl_from = int(cfg[1])
         training = int(cfg[2]) == 1
         momentum = float(bn[0])
         eps = float(bn[1])
-        if channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
+        x = to_layout(x, x.size(2), cl_from)
         h = x
         if bf16:
             h = x.to(torch.bfloat16)
         stride = int(cfg[3])
         padding = int(cfg[4])
         h = torch.conv2d(h, p[0].to(h.dtype), None, [stride, stride], [padding, padding])
-        if channels_last:
-            # a one-channel input (28x28 grayscale) is NCHW and channels-last at once, and LibTorch
-            # then keeps NCHW for the stem's output; the 64-channel output is where the layout starts
-            h = h.contiguous(memory_format=torch.channels_last)
+        # a one-channel input (28x28 grayscale) is NCHW and channels-last at once, and LibTorch then
+        # keeps NCHW for the stem's output; the 64-channel output is where the layout starts
+        h = to_layout(h, h.size(2), cl_from)
         h = torch.relu_(torch.batch_norm(h, p[1], p[2], p[3], p[4], training, momentum, eps, False))
         if int(cfg[5]) == 1:
             h = torch.max_pool2d(h, [3, 3], [2, 2], [1, 1])
@@ -122,13 +131,15 @@ class FeaturesKernel(torch.nn.Module):
         for k in range(int(cfg[6])):
             stride = int(cfg[7 + 2 * k])
             shortcut = int(cfg[8 + 2 * k])
+            side = (h.size(2) + stride - 1) // stride
+            h = to_layout(h, side, cl_from)
             y = torch.conv2d(h, p[i].to(h.dtype), None, [stride, stride], [1, 1])
             y = torch.relu_(torch.batch_norm(y, p[i + 1], p[i + 2], p[i + 3], p[i + 4], training,
                                              momentum, eps, False))
             y = torch.conv2d(y, p[i + 5].to(h.dtype), None, [1, 1], [1, 1])
             y = torch.batch_norm(y, p[i + 6], p[i + 7], p[i + 8], p[i + 9], training, momentum, eps, False)
             if shortcut == 1:
-                if channels_last and not bf16:
+                if cl_from > 0 and side >= cl_from and not bf16:
                     s = conv1x1_channels_last(h, p[i + 10], stride)
                 else:
                     s = torch.conv2d(h, p[i + 10].to(h.dtype), None, [stride, stride], [0, 0])
@@ -153,9 +164,8 @@ class FeaturesKernel(torch.nn.Module):
         the same order as forward's p; cfg as forward's (training is ignored). ReLUs and residual
         additions are in place: nothing here is kept for a backward pass."""
         bf16 = int(cfg[0]) == 1
-        channels_last = int(cfg[1]) == 1
-        if channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
+        cl_from = int(cfg[1])
+        x = to_layout(x, x.size(2), cl_from)
         h = x
         if bf16:
             h = x.to(torch.bfloat16)
@@ -163,18 +173,19 @@ class FeaturesKernel(torch.nn.Module):
         stride = int(cfg[3])
         padding = int(cfg[4])
         h = torch.relu_(torch.conv2d(h, p[0].to(dt), p[1].to(dt), [stride, stride], [padding, padding]))
-        if channels_last:
-            h = h.contiguous(memory_format=torch.channels_last)
+        h = to_layout(h, h.size(2), cl_from)
         if int(cfg[5]) == 1:
             h = torch.max_pool2d(h, [3, 3], [2, 2], [1, 1])
         i = 2
         for k in range(int(cfg[6])):
             stride = int(cfg[7 + 2 * k])
             shortcut = int(cfg[8 + 2 * k])
+            side = (h.size(2) + stride - 1) // stride
+            h = to_layout(h, side, cl_from)
             y = torch.relu_(torch.conv2d(h, p[i].to(dt), p[i + 1].to(dt), [stride, stride], [1, 1]))
             y = torch.conv2d(y, p[i + 2].to(dt), p[i + 3].to(dt), [1, 1], [1, 1])
             if shortcut == 1:
-                if channels_last and not bf16:
+                if cl_from > 0 and side >= cl_from and not bf16:
                     s = conv1x1_channels_last(h, p[i + 4], stride).add_(p[i + 5].view(1, -1, 1, 1))
                 else:
                     s = torch.conv2d(h, p[i + 4].to(dt), p[i + 5].to(dt), [stride, stride], [0, 0])
@@ -342,7 +353,7 @@ def check_features(module):
         x = torch.randn(4, 3, 20, 20)
         flat = [v for b in blocks for v in b]
         for training in (0, 1):
-            for cl in (0, 1):
+            for cl in (0, 1, 7):
                 q = [t.clone() for t in p]
                 ref = reference_features(x, q, stem, blocks, training == 1)
                 mine = [t.clone() for t in p]
@@ -357,7 +368,7 @@ def check_features(module):
         # the folded inference form against the same network in eval mode
         folded = fold(p)
         ref = reference_features(x, [t.clone() for t in p], stem, blocks, False)
-        for cl in (0, 1):
+        for cl in (0, 1, 7):
             cfg = torch.tensor([0, cl, 0, stem[0], stem[1], stem[2], len(blocks)] + flat)
             with torch.no_grad():
                 got = module.folded(x, folded, cfg)
@@ -372,6 +383,10 @@ def check_features(module):
     got = module(torch.randn(2, 1, 12, 12), p, torch.tensor([0, 1, 1, 1, 1, 0, 1, 1, 0]), bn)
     assert got.is_contiguous(memory_format=torch.channels_last) and not got.is_contiguous(), \
         "channels-last lost on a one-channel input"
+    # from 7 px: the 12x12 stem and first block channels-last, the 6x6 second block NCHW again
+    p += conv_bn(16, 8, 3) + conv_bn(16, 16, 3) + conv_bn(16, 8, 1)
+    got = module(torch.randn(2, 1, 12, 12), p, torch.tensor([0, 7, 1, 1, 1, 0, 2, 1, 0, 2, 1]), bn)
+    assert got.is_contiguous() and got.size(2) == 6, "NCHW below cl_from"
 
 
 def main():

@@ -29,8 +29,7 @@ final class PredictCommand implements Callable<Integer> {
     int topK;
 
     @Option(names = "--channels-last",
-            description = "Run the convolutions on channels-last tensors inside LibTorch (fp32, the same results"
-                    + " within float rounding), as for evaluate.")
+            description = "Keep every layer's activations channels-last (NHWC) inside LibTorch, as for evaluate.")
     boolean channelsLast;
 
     @Parameters(arity = "1..*", paramLabel = "<image>", description = "Image files.")

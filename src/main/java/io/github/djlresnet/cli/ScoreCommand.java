@@ -54,8 +54,7 @@ final class ScoreCommand implements Callable<Integer> {
     boolean overwrite;
 
     @Option(names = "--channels-last",
-            description = "Run the convolutions on channels-last tensors inside LibTorch (fp32, the same results"
-                    + " within float rounding): pays on large images, as for evaluate.")
+            description = "Keep every layer's activations channels-last (NHWC) inside LibTorch, as for evaluate.")
     boolean channelsLast;
 
     @Override

@@ -31,18 +31,45 @@ public final class TorchScriptFeaturesKernel implements FeaturesKernel {
 
     static final String RESOURCE = "features_kernel.pt";
 
-    /** [bf16, channelsLast, training, layout...] tensors, made once per JVM and reused. */
+    /** NCHW throughout. */
+    public static final int NCHW = 0;
+
+    /** Channels-last throughout ({@code --channels-last}). */
+    public static final int CHANNELS_LAST = 1;
+
+    /**
+     * fp32's own layout: channels-last for the stem and every block whose maps are at least this
+     * many px a side, NCHW below. Measured (bench/RESULTS.md, "Channels-last where it pays"): a
+     * 3x3 fp32 convolution with its backward at batch 128 took 80-91 ms channels-last against
+     * 98-100 NCHW at 28x28 (64 channels), 72-74 against 75-78 at 14x14, the same at 7x7, and 119-121
+     * against 91-95 at 4x4 (512 channels).
+     */
+    public static final int FP32_CHANNELS_LAST_FROM = 7;
+
+    /** [bf16, channelsLastFrom, training, layout...] tensors, made once per JVM and reused. */
     private static final Map<String, NDArray> CONFIGS = new ConcurrentHashMap<>();
 
     /** [momentum, epsilon] in torch's convention: DJL's BatchNorm passes 1 - momentum to LibTorch. */
     private static NDArray batchNorm;
 
     private final boolean bf16;
-    private final boolean channelsLast;
+    private final int channelsLastFrom;
 
+    /** NCHW or channels-last throughout. */
     public TorchScriptFeaturesKernel(boolean bf16, boolean channelsLast) {
+        this(bf16, channelsLast ? CHANNELS_LAST : NCHW);
+    }
+
+    /**
+     * @param channelsLastFrom {@link #NCHW}, {@link #CHANNELS_LAST}, or k: channels-last for the
+     *     stem and every block whose maps are at least k px a side, NCHW below
+     */
+    public TorchScriptFeaturesKernel(boolean bf16, int channelsLastFrom) {
+        if (channelsLastFrom < 0) {
+            throw new IllegalArgumentException("channelsLastFrom must be 0 or more, got " + channelsLastFrom);
+        }
         this.bf16 = bf16;
-        this.channelsLast = channelsLast;
+        this.channelsLastFrom = channelsLastFrom;
         TorchScriptModules.load(RESOURCE);
     }
 
@@ -50,8 +77,9 @@ public final class TorchScriptFeaturesKernel implements FeaturesKernel {
         return bf16;
     }
 
-    public boolean channelsLast() {
-        return channelsLast;
+    /** {@link #NCHW}, {@link #CHANNELS_LAST} or the smallest map side kept channels-last. */
+    public int channelsLastFrom() {
+        return channelsLastFrom;
     }
 
     @Override
@@ -86,7 +114,7 @@ public final class TorchScriptFeaturesKernel implements FeaturesKernel {
     private NDArray config(long[] layout, boolean training) {
         long[] values = new long[layout.length + 3];
         values[0] = bf16 ? 1 : 0;
-        values[1] = channelsLast ? 1 : 0;
+        values[1] = channelsLastFrom;
         values[2] = training ? 1 : 0;
         System.arraycopy(layout, 0, values, 3, layout.length);
         return CONFIGS.computeIfAbsent(Arrays.toString(values), k -> {

@@ -14,6 +14,7 @@ import io.github.djlresnet.model.BatchNormFolding;
 import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
+import io.github.djlresnet.runtime.Precision;
 import io.github.djlresnet.runtime.TorchScriptFeaturesKernel;
 import java.io.EOFException;
 import java.io.IOException;
@@ -152,7 +153,7 @@ public final class ModelLoader {
     private static void foldBatchNorm(ZooModel<?, ?> model, NormalizedBlock loaded, ServingArguments args,
             boolean channelsLast) {
         ResNetConfig config = args.config();
-        Block folded = ResNet.buildFolded(config, new TorchScriptFeaturesKernel(false, channelsLast));
+        Block folded = ResNet.buildFolded(config, Precision.FP32.inferenceKernel(channelsLast));
         Shape inputShape = new Shape(1, config.inputChannels(), args.height(), args.width());
         BatchNormFolding.fold(loaded.net(), folded, model.getNDManager(), inputShape);
         model.setBlock(new NormalizedBlock(folded, args.mean(), args.std()));

@@ -155,7 +155,8 @@ public final class Benchmark {
         ResNetConfig config = new ResNetConfig(34, 10, workload.channels, workload.stem, Shortcut.B);
         Shape inputShape = new Shape(1, workload.channels, workload.side, workload.side);
         try (Model model = Model.newInstance("bench", Device.cpu(), "PyTorch")) {
-            model.setBlock(ResNet.build(config, precision.kernel(channelsLast), precision.featuresKernel(channelsLast)));
+            model.setBlock(ResNet.build(config, precision.kernel(channelsLast),
+                    precision.featuresKernel(channelsLast, config.firstStageSide(workload.side))));
             if (train) {
                 MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);
                 try (Trainer trainer = model.newTrainer(
@@ -203,7 +204,7 @@ public final class Benchmark {
      * {@link TorchScriptFeaturesKernel} call in the precision and layout asked for.
      */
     private Block inferenceNet(Model model, ResNetConfig config, Shape inputShape) {
-        Block folded = ResNet.buildFolded(config, new TorchScriptFeaturesKernel(precision == Precision.BF16, channelsLast));
+        Block folded = ResNet.buildFolded(config, precision.inferenceKernel(channelsLast));
         BatchNormFolding.fold(model.getBlock(), folded, model.getNDManager(), inputShape);
         return folded;
     }

@@ -150,7 +150,8 @@ class ChannelsLastNetworkTest {
     }
 
     /**
-     * The stem and all blocks in one TorchScript call, fp32 (NCHW and channels-last): the same
+     * The stem and all blocks in one TorchScript call, fp32 (NCHW, channels-last, and channels-last
+     * for the large maps only): the same
      * logits, every gradient and the running statistics each BatchNorm updated in place, against
      * the network of DJL blocks; on both stems (ResNet-18, option B: identity and projection
      * shortcuts).
@@ -175,6 +176,15 @@ class ChannelsLastNetworkTest {
                     input + " channels-last " + name));
             // the bound of the per-convolution test above: channels-last reorders each convolution's sums
             checkGradients(plain, cl, 2e-5, "fused channels-last vs plain " + input);
+            // fp32's own layout, what plain fp32 training runs from a 14 px first stage: channels-last
+            // while the maps are 7 px or more (64x64: 16 and 8 px, then NCHW at 4 and 2; 28x28: 28, 14
+            // and 7 px, then NCHW at 4), the layout changing inside the network
+            Pass mixed = pass(null, new TorchScriptFeaturesKernel(false, TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM),
+                    params, input);
+            assertTrue(relativeMax(mixed.out(), plain.out()) < 1e-5, input + " mixed-layout output");
+            plain.running().forEach((name, r) -> assertTrue(relativeMax(mixed.running().get(name), r) < 1e-5,
+                    input + " mixed layout " + name));
+            checkGradients(plain, mixed, 2e-5, "fused mixed layout vs plain " + input);
         }
     }
 

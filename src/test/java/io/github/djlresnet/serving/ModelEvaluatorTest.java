@@ -40,8 +40,10 @@ class ModelEvaluatorTest {
                 Predictor<NDList, NDList> p = plain.newPredictor();
                 Predictor<NDList, NDList> c = channelsLast.newPredictor();
                 NoGrad noGrad = new NoGrad()) {
-            assertFalse(kernel(plain.getBlock()).channelsLast(), "the folded network in NCHW");
-            assertTrue(kernel(channelsLast.getBlock()).channelsLast(), "the folded network in channels-last");
+            assertEquals(TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM, kernel(plain.getBlock()).channelsLastFrom(),
+                    "the folded network in fp32's own layout");
+            assertEquals(TorchScriptFeaturesKernel.CHANNELS_LAST, kernel(channelsLast.getBlock()).channelsLastFrom(),
+                    "the folded network in channels-last");
             NDArray x = Fixtures.pixels01(m, Fixtures.test(), 0, n);
             float[] expected = p.predict(new NDList(x)).singletonOrThrow().toFloatArray();
             float[] actual = c.predict(new NDList(x)).singletonOrThrow().toFloatArray();
