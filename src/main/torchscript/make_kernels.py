@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Writes the weight-free TorchScript modules behind `--precision bf16` and `--channels-last`:
+"""Writes the weight-free TorchScript modules behind `--precision bf16`, channels-last (`--channels-last`,
+and fp32's own layout: channels-last for maps of 7 px or more, NCHW below) and folded inference:
 conv_kernel.pt (one convolution; src/main/java/io/github/djlresnet/runtime/TorchScriptConvKernel.java)
 and features_kernel.pt (the stem and every BasicBlock in one call;
 .../runtime/TorchScriptFeaturesKernel.java), and the one behind every SGD step: sgd_kernel.pt

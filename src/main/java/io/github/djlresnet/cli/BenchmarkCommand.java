@@ -79,8 +79,8 @@ final class BenchmarkCommand implements Callable<Integer> {
                     + " CPU autocast does, on fp32 master weights (default: ${DEFAULT-VALUE}).")
     Precision precision;
 
-    @Option(names = "--channels-last", description = "Run every layer on channels-last (NHWC) activations (without it, fp32 runs"
-            + " channels-last where it measured faster, as train and evaluate do).")
+    @Option(names = "--channels-last", description = "Run every layer on channels-last (NHWC) activations (without it, fp32"
+            + " inference runs channels-last where it measured faster, as evaluate does).")
     boolean channelsLast;
 
     @Option(names = "--rss-every", defaultValue = "0", paramLabel = "K",

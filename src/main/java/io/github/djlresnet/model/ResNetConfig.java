@@ -43,15 +43,6 @@ public record ResNetConfig(int depth, int classes, int inputChannels, Stem stem,
         return depth == 18 ? List.of(2, 2, 2, 2) : List.of(3, 4, 6, 3);
     }
 
-    /** The side (px) of the first stage's maps for a square input of {@code inputSide} px. */
-    public int firstStageSide(int inputSide) {
-        int side = inputSide;
-        for (int s = stem.stride(); s > 1; s /= 2) { // each stride-2 layer rounds up (padding)
-            side = (side + 1) / 2;
-        }
-        return side;
-    }
-
     /**
      * Smallest square input side that still gives the last stage a map of at least 2x2 to halve.
      * Smaller inputs would make stage 4 stride over a single pixel.

@@ -40,33 +40,14 @@ public enum Precision {
     }
 
     /**
-     * The first-stage map sides (px, inclusive) for which fp32 training runs the stem and blocks as
-     * one {@link TorchScriptFeaturesKernel} call in fp32's own layout
-     * ({@link TorchScriptFeaturesKernel#FP32_CHANNELS_LAST_FROM}). Measured (bench/RESULTS.md,
-     * "Channels-last where it pays"): s28g (28 px) 49.3-51.8 img/s against 44.6-46.2 through DJL's
-     * layers. Below, w28g (7 px): 448-463 against 457-468, nothing is large enough for channels-last
-     * and DJL's layers keep their 2x2 BatchNorm row layout. Above, w224 (56 px): 8-11% faster, but
-     * the peak RSS of channels-last training there was 1518-1528 or 1713-1802 MiB from run to run
-     * (NCHW 1466-1499, torch 2.13 1564); {@code --channels-last} still gives that speed.
+     * The training network's kernel for the stem and all blocks at once: a {@link TorchScriptFeaturesKernel}
+     * for bf16 (NCHW or channels-last as asked), null (DJL's layers one by one) for fp32. fp32 in the
+     * one-call kernel with its own layout trained s28g 8-10% faster, but on the small-stem mini-set
+     * it ended lower on 5 of 5 seeds (bench/RESULTS.md, "Channels-last where it pays"): not the
+     * default until a full recipe run says otherwise.
      */
-    public static final int FP32_FEATURES_FIRST_STAGE_MIN = 14;
-    public static final int FP32_FEATURES_FIRST_STAGE_MAX = 28;
-
-    /**
-     * The training network's kernel for the stem and all blocks at once, or null for DJL's layers
-     * one by one: bf16 always (NCHW or channels-last as asked); fp32 without --channels-last when the
-     * first stage's maps ({@code firstStageSide} px a side) are in
-     * {@link #FP32_FEATURES_FIRST_STAGE_MIN}..{@link #FP32_FEATURES_FIRST_STAGE_MAX}, in fp32's own
-     * layout (channels-last where the maps are large, NCHW below).
-     */
-    public FeaturesKernel featuresKernel(boolean channelsLast, int firstStageSide) {
-        if (this == BF16) {
-            return new TorchScriptFeaturesKernel(true, channelsLast);
-        }
-        boolean pays = firstStageSide >= FP32_FEATURES_FIRST_STAGE_MIN && firstStageSide <= FP32_FEATURES_FIRST_STAGE_MAX;
-        return !channelsLast && pays
-                ? new TorchScriptFeaturesKernel(false, TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM)
-                : null;
+    public FeaturesKernel featuresKernel(boolean channelsLast) {
+        return this == BF16 ? new TorchScriptFeaturesKernel(true, channelsLast) : null;
     }
 
     /**

@@ -155,8 +155,7 @@ public final class Benchmark {
         ResNetConfig config = new ResNetConfig(34, 10, workload.channels, workload.stem, Shortcut.B);
         Shape inputShape = new Shape(1, workload.channels, workload.side, workload.side);
         try (Model model = Model.newInstance("bench", Device.cpu(), "PyTorch")) {
-            model.setBlock(ResNet.build(config, precision.kernel(channelsLast),
-                    precision.featuresKernel(channelsLast, config.firstStageSide(workload.side))));
+            model.setBlock(ResNet.build(config, precision.kernel(channelsLast), precision.featuresKernel(channelsLast)));
             if (train) {
                 MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);
                 try (Trainer trainer = model.newTrainer(

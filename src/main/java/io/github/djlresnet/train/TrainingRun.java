@@ -120,7 +120,7 @@ public final class TrainingRun implements AutoCloseable {
         // --precision / --channels-last change how the convolutions compute, not the parameters:
         // the block has the same parameter names either way (see KernelConv2d)
         model.setBlock(ResNet.build(config, options.precision().kernel(options.channelsLast()),
-                options.precision().featuresKernel(options.channelsLast(), config.firstStageSide(imageSide))));
+                options.precision().featuresKernel(options.channelsLast())));
         optimizer = options.optimizer().equals("adam")
                 ? new Adam(options.lr(), options.weightDecay())
                 : new MomentumSgd(options.lr(), options.momentum(), options.weightDecay());

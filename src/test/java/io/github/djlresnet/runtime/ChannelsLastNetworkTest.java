@@ -176,7 +176,7 @@ class ChannelsLastNetworkTest {
                     input + " channels-last " + name));
             // the bound of the per-convolution test above: channels-last reorders each convolution's sums
             checkGradients(plain, cl, 2e-5, "fused channels-last vs plain " + input);
-            // fp32's own layout, what plain fp32 training runs from a 14 px first stage: channels-last
+            // fp32's own layout (what fp32 inference runs, here in training): channels-last
             // while the maps are 7 px or more (64x64: 16 and 8 px, then NCHW at 4 and 2; 28x28: 28, 14
             // and 7 px, then NCHW at 4), the layout changing inside the network
             Pass mixed = pass(null, new TorchScriptFeaturesKernel(false, TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM),

@@ -15,9 +15,6 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
 import io.github.djlresnet.model.ConvKernel;
 import io.github.djlresnet.model.InvalidInputException;
-import io.github.djlresnet.model.ResNetConfig;
-import io.github.djlresnet.model.Shortcut;
-import io.github.djlresnet.model.Stem;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -172,23 +169,16 @@ class TorchScriptConvKernelTest {
         assertNull(Precision.FP32.kernel(false), "plain fp32 is DJL's own Conv2d");
         assertTrue(Precision.BF16.kernel(false) instanceof TorchScriptConvKernel);
         assertFalse(((TorchScriptConvKernel) Precision.BF16.kernel(false)).channelsLast());
-        // the stem and blocks in one call: always in bf16; in fp32 for a 14-28 px first stage, in fp32's layout
-        ResNetConfig small = new ResNetConfig(34, 10, 1, Stem.SMALL, Shortcut.B);
-        ResNetConfig imagenet = new ResNetConfig(34, 10, 3, Stem.IMAGENET, Shortcut.B);
-        assertEquals(28, small.firstStageSide(28));
-        assertEquals(7, imagenet.firstStageSide(28));
-        assertEquals(8, imagenet.firstStageSide(32));
-        assertEquals(56, imagenet.firstStageSide(224));
-        assertEquals(57, imagenet.firstStageSide(225));
-        assertNull(Precision.FP32.featuresKernel(false, imagenet.firstStageSide(28)), "w28g: DJL's layers");
-        assertNull(Precision.FP32.featuresKernel(false, imagenet.firstStageSide(224)), "w224: DJL's layers");
-        assertNull(Precision.FP32.featuresKernel(true, small.firstStageSide(28)), "--channels-last: per convolution");
-        assertEquals(TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM,
-                ((TorchScriptFeaturesKernel) Precision.FP32.featuresKernel(false, small.firstStageSide(28))).channelsLastFrom());
+        // fp32 training: DJL's layers; bf16: the one-call kernel, NCHW or channels-last as asked
+        assertNull(Precision.FP32.featuresKernel(false));
         assertEquals(TorchScriptFeaturesKernel.CHANNELS_LAST,
-                ((TorchScriptFeaturesKernel) Precision.BF16.featuresKernel(true, 7)).channelsLastFrom());
+                ((TorchScriptFeaturesKernel) Precision.BF16.featuresKernel(true)).channelsLastFrom());
         assertEquals(TorchScriptFeaturesKernel.NCHW,
-                ((TorchScriptFeaturesKernel) Precision.BF16.featuresKernel(false, 28)).channelsLastFrom());
+                ((TorchScriptFeaturesKernel) Precision.BF16.featuresKernel(false)).channelsLastFrom());
+        // inference: fp32 in its own layout unless channels-last is asked
+        assertEquals(TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM, Precision.FP32.inferenceKernel(false).channelsLastFrom());
+        assertEquals(TorchScriptFeaturesKernel.CHANNELS_LAST, Precision.FP32.inferenceKernel(true).channelsLastFrom());
+        assertEquals(TorchScriptFeaturesKernel.NCHW, Precision.BF16.inferenceKernel(false).channelsLastFrom());
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> Precision.parse("fp16"));
         assertEquals("precision must be fp32 or bf16, got 'fp16'", e.getMessage());
     }
