@@ -25,6 +25,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.nio.DoubleBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,18 @@ import org.junit.jupiter.api.Test;
  * A whole ResNet-18 with its convolutions on the TorchScript kernels against the same network on
  * DJL's Conv2d, from the same parameters (moved by DJL's own saveParameters/loadParameters, which
  * also shows the two are interchangeable): one training-mode forward and backward.
+ *
+ * <p>Gradients are measured against the plain network computed in float64, not against the fp32
+ * plain network: a different layout changes the order of every convolution's sums, and on the
+ * small stem at 28x28 the gradients of this freshly initialized network are ill-conditioned in fp32
+ * (they pass up to 17 training-mode BatchNorms over as few as 64 values). Measured on 2026-12-06 (AMD
+ * Zen 3, AVX2): there the plain NCHW network's gradients were up to 2.3e-2 of a tensor's largest
+ * value away from float64 (median 1.1e-3), while every channels-last variant stayed within 6.9e-6; on
+ * the ImageNet stem at 64x64 all variants were within 1.3e-5. In PyTorch itself (1.13 and 2.13,
+ * torchvision's ResNet-18 with the small stem, train mode) both layouts are 9.2e-3 away from float64
+ * at batch 4 and 5.6e-2 at batch 16, and 2e-6 in eval mode at batch 4, while single convolutions
+ * are within 3e-6 in either layout. Earlier machines showed the fp32 layouts 2.3e-2 apart
+ * (2026-12-02) or 6.6e-6 apart: which layout lands nearer float64 is the machine's and the data's.
  */
 class ChannelsLastNetworkTest {
 
@@ -52,18 +65,46 @@ class ChannelsLastNetworkTest {
 
     private static Pass pass(ConvKernel kernel, FeaturesKernel featuresKernel, byte[] params, Shape input)
             throws Exception {
+        return pass(kernel, featuresKernel, params, input, DataType.FLOAT32);
+    }
+
+    /**
+     * The plain network of DJL blocks computed in float64 from the same fp32 parameters and input:
+     * the reference that fp32 gradients are measured against (results rounded to fp32).
+     */
+    private static Pass reference(byte[] params, Shape input) throws Exception {
+        return pass(null, null, params, input, DataType.FLOAT64);
+    }
+
+    private static Pass pass(ConvKernel kernel, FeaturesKernel featuresKernel, byte[] params, Shape input,
+            DataType type) throws Exception {
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
             Block net = ResNet.build(config(input), kernel, featuresKernel);
             net.initialize(m, DataType.FLOAT32, input);
             net.loadParameters(m, new DataInputStream(new ByteArrayInputStream(params)));
+            if (type == DataType.FLOAT64) { // the same values, widened, in a float64 network
+                Block wide = ResNet.build(config(input), kernel, featuresKernel);
+                wide.initialize(m, DataType.FLOAT64, input);
+                for (int i = 0; i < net.getParameters().size(); i++) {
+                    float[] v = net.getParameters().get(i).getValue().getArray().toFloatArray();
+                    double[] d = new double[v.length];
+                    for (int j = 0; j < v.length; j++) {
+                        d[j] = v[j];
+                    }
+                    NDArray target = wide.getParameters().get(i).getValue().getArray();
+                    target.setRequiresGradient(false);
+                    target.set(DoubleBuffer.wrap(d));
+                }
+                net = wide;
+            }
             for (Pair<String, Parameter> p : net.getParameters()) {
                 if (p.getValue().requiresGradient()) { // loaded arrays come without (a Trainer attaches them)
                     p.getValue().getArray().setRequiresGradient(true);
                 }
             }
             m.getEngine().setRandomSeed(11);
-            NDArray x = m.randomNormal(input);
-            NDArray r = m.randomUniform(-1, 1, new Shape(input.get(0), 10));
+            NDArray x = m.randomNormal(input).toType(type, false);
+            NDArray r = m.randomUniform(-1, 1, new Shape(input.get(0), 10)).toType(type, false);
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                 NDArray out = net.forward(new ParameterStore(m, false), new NDList(x), true)
                         .singletonOrThrow();
@@ -71,33 +112,46 @@ class ChannelsLastNetworkTest {
                 Map<String, float[]> grads = new LinkedHashMap<>();
                 for (Pair<String, Parameter> p : net.getParameters()) {
                     if (p.getValue().requiresGradient()) {
-                        grads.put(p.getKey(), p.getValue().getArray().getGradient().toFloatArray());
+                        grads.put(p.getKey(), floats(p.getValue().getArray().getGradient()));
                     }
                 }
                 Map<String, float[]> running = new LinkedHashMap<>();
                 for (Pair<String, Parameter> p : net.getParameters()) {
                     if (p.getKey().contains("running")) {
-                        running.put(p.getKey(), p.getValue().getArray().toFloatArray());
+                        running.put(p.getKey(), floats(p.getValue().getArray()));
                     }
                 }
-                return new Pass(out.toFloatArray(), grads, net.getParameters().keys(), running);
+                return new Pass(floats(out), grads, net.getParameters().keys(), running);
             }
         }
     }
 
+    private static float[] floats(NDArray a) {
+        return a.toType(DataType.FLOAT32, false).toFloatArray();
+    }
+
     /** ResNet-18, 10 classes: the small stem for 28 px grayscale, the ImageNet stem otherwise. */
     /**
-     * Checks every gradient of {@code other} against {@code plain}'s, each within {@code bound} of
-     * its tensor's largest value, and prints the largest difference.
+     * Checks every gradient of {@code other} against the float64 reference {@code ref}: each within
+     * {@code bound} of that tensor's largest value. Prints the largest difference.
      */
-    private static void checkGradients(Pass plain, Pass other, double bound, String label) {
+    private static void checkGradients(Pass ref, Pass other, double bound, String label) {
         double worst = 0;
-        for (Map.Entry<String, float[]> e : plain.grads().entrySet()) {
+        for (Map.Entry<String, float[]> e : ref.grads().entrySet()) {
             double err = relativeMax(other.grads().get(e.getKey()), e.getValue());
             worst = Math.max(worst, err);
             assertTrue(err < bound, label + ": gradient of " + e.getKey() + ": " + err);
         }
-        System.out.printf("%s: largest gradient difference %.2e%n", label, worst);
+        System.out.printf("%s: largest gradient difference from float64 %.2e%n", label, worst);
+    }
+
+    /**
+     * The bound on fp32 gradients against float64 (see the class comment): tight on the ImageNet
+     * stem; on the small stem at 28x28 the gradients of this freshly initialized network are
+     * ill-conditioned in fp32 whatever the layout, so only a wrong result (errors of order 1) fails.
+     */
+    private static double gradientBound(Shape input) {
+        return input.get(1) == 3 ? 3e-5 : 5e-2;
     }
 
     private static ResNetConfig config(Shape input) {
@@ -119,16 +173,10 @@ class ChannelsLastNetworkTest {
     /**
      * The TorchScript call itself (fp32, NCHW) gives exactly DJL's numbers, outputs and gradients.
      * Channels-last: outputs within 1e-5 of their largest value on both networks (measured 3.8e-6
-     * and 1.6e-6). Gradients: on the ImageNet stem at 64x64, every parameter's gradient within
-     * 2e-5 of that tensor's largest value (measured 1.2e-5 at most, a stage-4 BN gamma; most below
-     * 5e-6: channels-last changes the order of the sums in each convolution, and going backward the
-     * gradient passes up to 17 BatchNorms that divide by a batch standard deviation over as few as
-     * 16 values here). On the small stem at 28x28 the gradients of some stage-3 and stage-4 layers
-     * differed by up to 2.3% of their largest value (2026-12-02), while every single convolution
-     * matches within 2e-6 (TorchScriptConvKernelTest), and 6.6e-6 / 6.9e-6 on the two machines
-     * since: not explained, so training refuses --channels-last with the small stem in fp32 (this
-     * per-convolution path), and this test pins only what holds there. bf16 uses the features
-     * kernel, whose channels-last gradients are checked on both stems below.
+     * and 1.6e-6); every gradient, and the plain network's own, within {@link #gradientBound} of
+     * float64 (see the class comment). Training still refuses --channels-last with the small stem
+     * in fp32 (this per-convolution path): it was chosen when the two fp32 layouts were seen 2.3e-2
+     * apart on that network and the plain one was taken as right.
      */
     @Test
     void channelsLastEqualsThePlainNetworkInOutputsAndEveryGradient() throws Exception {
@@ -144,17 +192,18 @@ class ChannelsLastNetworkTest {
             assertTrue(relativeMax(cl.out(), plain.out()) < 1e-5, input + " output");
             assertEquals(plain.grads().keySet(), cl.grads().keySet());
             assertTrue(plain.grads().size() > 40, "every conv, BN and FC parameter");
-            // bounded on the ImageNet stem only: see above
-            checkGradients(plain, cl, input.get(1) == 3 ? 2e-5 : Double.POSITIVE_INFINITY, "channels-last vs plain " + input);
+            Pass ref = reference(params, input);
+            checkGradients(ref, plain, gradientBound(input), "plain " + input);
+            checkGradients(ref, cl, gradientBound(input), "channels-last " + input);
         }
     }
 
     /**
      * The stem and all blocks in one TorchScript call, fp32 (NCHW, channels-last, and channels-last
-     * for the large maps only): the same
-     * logits, every gradient and the running statistics each BatchNorm updated in place, against
-     * the network of DJL blocks; on both stems (ResNet-18, option B: identity and projection
-     * shortcuts).
+     * for the large maps only): the same logits and running statistics (each BatchNorm's, updated in
+     * place) as the network of DJL blocks, the same gradients in NCHW and, in the other layouts,
+     * gradients as near float64 as fp32 gets (see the class comment); on both stems (ResNet-18,
+     * option B: identity and projection shortcuts).
      */
     @Test
     void fusedFp32BlocksEqualThePlainNetwork() throws Exception {
@@ -174,8 +223,8 @@ class ChannelsLastNetworkTest {
             assertTrue(relativeMax(cl.out(), plain.out()) < 1e-5, input + " channels-last output");
             plain.running().forEach((name, r) -> assertTrue(relativeMax(cl.running().get(name), r) < 1e-5,
                     input + " channels-last " + name));
-            // the bound of the per-convolution test above: channels-last reorders each convolution's sums
-            checkGradients(plain, cl, 2e-5, "fused channels-last vs plain " + input);
+            Pass ref = reference(params, input);
+            checkGradients(ref, cl, gradientBound(input), "fused channels-last " + input);
             // fp32's own layout (what fp32 inference runs, here in training): channels-last
             // while the maps are 7 px or more (64x64: 16 and 8 px, then NCHW at 4 and 2; 28x28: 28, 14
             // and 7 px, then NCHW at 4), the layout changing inside the network
@@ -184,7 +233,7 @@ class ChannelsLastNetworkTest {
             assertTrue(relativeMax(mixed.out(), plain.out()) < 1e-5, input + " mixed-layout output");
             plain.running().forEach((name, r) -> assertTrue(relativeMax(mixed.running().get(name), r) < 1e-5,
                     input + " mixed layout " + name));
-            checkGradients(plain, mixed, 2e-5, "fused mixed layout vs plain " + input);
+            checkGradients(ref, mixed, gradientBound(input), "fused mixed layout " + input);
         }
     }
 
