@@ -76,7 +76,8 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
             description = "Arithmetic: bf16 runs the stem and each residual block in bfloat16, as PyTorch's"
-                    + " CPU autocast does, on fp32 master weights (default: ${DEFAULT-VALUE}).")
+                    + " CPU autocast does, on fp32 master weights; fast only on CPUs with AVX-512 or AMX"
+                    + " (default: ${DEFAULT-VALUE}).")
     Precision precision;
 
     @Option(names = "--channels-last", description = "Run every layer on channels-last (NHWC) activations (without it, fp32"

@@ -164,7 +164,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16",
             description = "Arithmetic: bf16 runs the stem and each residual block in bfloat16, as"
                     + " PyTorch's CPU autocast does, on fp32 master weights (BatchNorm statistics,"
-                    + " the classifier, loss, optimizer and saved parameters stay fp32)"
+                    + " the classifier, loss, optimizer and saved parameters stay fp32); fast only on"
+                    + " CPUs with AVX-512 or AMX, far slower than fp32 on AVX2-only ones (a warning says so)"
                     + " (default: ${DEFAULT-VALUE}).")
     Precision precision;
 

@@ -25,6 +25,7 @@ import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.model.Shortcut;
 import io.github.djlresnet.model.Stem;
 import io.github.djlresnet.runtime.BatchStager;
+import io.github.djlresnet.runtime.CpuFlags;
 import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.runtime.NoGrad;
 import io.github.djlresnet.runtime.Precision;
@@ -37,6 +38,8 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Times ResNet-34 (10 classes; ImageNet stem, or the small stem for s28g) training or inference
@@ -46,6 +49,8 @@ import java.util.function.IntConsumer;
  * inference under no-grad, on the network the serving commands run.
  */
 public final class Benchmark {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Benchmark.class);
 
     /** The workloads compared with PyTorch (bench/pytorch_peer.py runs the same ones). */
     public enum Workload {
@@ -155,6 +160,9 @@ public final class Benchmark {
         ResNetConfig config = new ResNetConfig(34, 10, workload.channels, workload.stem, Shortcut.B);
         Shape inputShape = new Shape(1, workload.channels, workload.side, workload.side);
         try (Model model = Model.newInstance("bench", Device.cpu(), "PyTorch")) {
+            if (precision == Precision.BF16) {
+                CpuFlags.bf16Warning().ifPresent(LOG::warn);
+            }
             model.setBlock(ResNet.build(config, precision.kernel(channelsLast), precision.featuresKernel(channelsLast)));
             if (train) {
                 MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);

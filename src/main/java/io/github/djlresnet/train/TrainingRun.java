@@ -21,11 +21,13 @@ import io.github.djlresnet.model.InvalidInputException;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.runtime.BatchStager;
+import io.github.djlresnet.runtime.CpuFlags;
 import io.github.djlresnet.runtime.DeviceOption;
 import io.github.djlresnet.runtime.DurableFiles;
 import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.runtime.ModelSpec;
 import io.github.djlresnet.runtime.NoGrad;
+import io.github.djlresnet.runtime.Precision;
 import io.github.djlresnet.runtime.RunFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -119,6 +121,9 @@ public final class TrainingRun implements AutoCloseable {
         model = Model.newInstance(folder.name(), devices[0], "PyTorch");
         // --precision / --channels-last change how the convolutions compute, not the parameters:
         // the block has the same parameter names either way (see KernelConv2d)
+        if (options.precision() == Precision.BF16) {
+            CpuFlags.bf16Warning().ifPresent(LOG::warn);
+        }
         model.setBlock(ResNet.build(config, options.precision().kernel(options.channelsLast()),
                 options.precision().featuresKernel(options.channelsLast())));
         optimizer = options.optimizer().equals("adam")

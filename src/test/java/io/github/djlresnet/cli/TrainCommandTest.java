@@ -148,8 +148,8 @@ class TrainCommandTest {
     /**
      * The recipe's small stem with bf16 and channels-last: the whole network before the pool runs
      * in the features kernel, whose channels-last gradients ChannelsLastNetworkTest checks on the
-     * small stem, so train takes the combination (fp32 still refuses it: there each convolution is
-     * its own call, not verified on that stem).
+     * small stem, so train takes the combination (fp32 still refuses it: its training with
+     * channels-last layers ended lower on the mini-set, bench/RESULTS.md).
      */
     @Test
     void bf16ChannelsLastTrainsTheSmallStem() throws Exception {

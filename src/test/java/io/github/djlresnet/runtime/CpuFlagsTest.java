@@ -1,0 +1,54 @@
+package io.github.djlresnet.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class CpuFlagsTest {
+
+    /** Flags as three CPUs of this project's machines print them (shortened). */
+    private static final String ZEN3 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n"
+            + "flags\t\t: fpu sse sse2 avx fma avx2 bmi2 sha_ni vaes\nbugs\t\t: sysret_ss_attrs\n\n"
+            + "processor\t: 1\nflags\t\t: fpu sse sse2 avx fma avx2 bmi2 sha_ni vaes\n";
+    private static final String ZEN4 = "flags\t\t: sse2 avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl"
+            + " avx512_bf16 avx512_vnni\n";
+    private static final String AVX2_VNNI_2 = "flags\t\t: sse2 avx2 fma avx_vnni avx_ne_convert\n";
+
+    @Test
+    void parsesTheFirstFlagsLine() {
+        assertEquals(Set.of("fpu", "sse", "sse2", "avx", "fma", "avx2", "bmi2", "sha_ni", "vaes"),
+                CpuFlags.parse(ZEN3));
+        assertEquals(Set.of(), CpuFlags.parse("processor\t: 0\n"));
+    }
+
+    @Test
+    void bf16ConvolutionsNeedAvx512OrAvxNeConvert() {
+        assertFalse(CpuFlags.hasBf16Convolutions(CpuFlags.parse(ZEN3)));
+        assertTrue(CpuFlags.hasBf16Convolutions(CpuFlags.parse(ZEN4)));
+        assertTrue(CpuFlags.hasBf16Convolutions(CpuFlags.parse(AVX2_VNNI_2)));
+        // AVX-512F alone (Xeon Phi) is not enough
+        assertFalse(CpuFlags.hasBf16Convolutions(Set.of("avx512f", "avx512cd")));
+    }
+
+    @Test
+    void warnsForBf16OnlyWithoutItsFastPath() {
+        assertTrue(CpuFlags.bf16Warning(CpuFlags.parse(ZEN3)).orElseThrow().contains("--precision fp32"));
+        assertTrue(CpuFlags.bf16Warning(CpuFlags.parse(ZEN4)).isEmpty());
+        assertTrue(CpuFlags.bf16Warning(Set.of()).isEmpty(), "flags unreadable: no guess");
+    }
+
+    /** The real file on an x86-64 Linux machine (every x86-64 CPU has SSE2). */
+    @Test
+    void readsThisMachinesFlags() {
+        String arch = System.getProperty("os.arch");
+        if (!Files.isReadable(Path.of("/proc/cpuinfo")) || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            return;
+        }
+        assertTrue(CpuFlags.read().contains("sse2"), "sse2 among " + CpuFlags.read());
+    }
+}
