@@ -4,6 +4,7 @@ import io.github.djlresnet.model.FeaturesKernel;
 import io.github.djlresnet.model.ConvKernel;
 import io.github.djlresnet.model.InvalidInputException;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The arithmetic of the convolutions ({@code --precision}). Everything else (BatchNorm, the
@@ -52,15 +53,27 @@ public enum Precision {
 
     /**
      * The kernel of the folded inference network: channels-last throughout if asked; else NCHW in
-     * bf16 and fp32's own layout (channels-last where the maps are at least
-     * {@link TorchScriptFeaturesKernel#FP32_CHANNELS_LAST_FROM} px a side) in fp32.
+     * bf16 and fp32's own layout for this CPU in fp32 ({@link #fp32InferenceLayout}).
      */
     public TorchScriptFeaturesKernel inferenceKernel(boolean channelsLast) {
         if (channelsLast) {
             return new TorchScriptFeaturesKernel(this == BF16, TorchScriptFeaturesKernel.CHANNELS_LAST);
         }
         return this == BF16 ? new TorchScriptFeaturesKernel(true, TorchScriptFeaturesKernel.NCHW)
-                : new TorchScriptFeaturesKernel(false, TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM);
+                : new TorchScriptFeaturesKernel(false, fp32InferenceLayout(CpuFlags.read()));
+    }
+
+    /**
+     * fp32 inference's layout on a CPU with these flags: with AVX-512, channels-last where the maps
+     * are at least {@link TorchScriptFeaturesKernel#FP32_CHANNELS_LAST_FROM} px a side and NCHW
+     * below (measured faster there); without it, channels-last throughout. On AVX2, oneDNN runs
+     * NCHW convolutions on its blocked direct kernels, which took 1.5-7x the time of its
+     * channels-last brgemm kernels at 4, 2 and 1 px maps (ONEDNN_VERBOSE, AMD Zen 3, 2026-12-06),
+     * and channels-last throughout ran w28g inference at 856-962 img/s against 517-733 (bench/RESULTS.md).
+     */
+    static int fp32InferenceLayout(Set<String> cpuFlags) {
+        return cpuFlags.contains("avx512f") || cpuFlags.isEmpty()
+                ? TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM : TorchScriptFeaturesKernel.CHANNELS_LAST;
     }
 
     @Override

@@ -42,7 +42,8 @@ public final class TorchScriptFeaturesKernel implements FeaturesKernel {
      * many px a side, NCHW below. Measured (bench/RESULTS.md, "Channels-last where it pays"): a
      * 3x3 fp32 convolution with its backward at batch 128 took 80-91 ms channels-last against
      * 98-100 NCHW at 28x28 (64 channels), 72-74 against 75-78 at 14x14, the same at 7x7, and 119-121
-     * against 91-95 at 4x4 (512 channels).
+     * against 91-95 at 4x4 (512 channels). Those were AVX-512 numbers (Intel machine); on AVX2-only
+     * CPUs fp32 inference runs channels-last throughout instead ({@link Precision#inferenceKernel}).
      */
     public static final int FP32_CHANNELS_LAST_FROM = 7;
 

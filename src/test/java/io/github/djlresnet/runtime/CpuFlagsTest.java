@@ -42,6 +42,14 @@ class CpuFlagsTest {
         assertTrue(CpuFlags.bf16Warning(Set.of()).isEmpty(), "flags unreadable: no guess");
     }
 
+    /** fp32 inference: channels-last throughout on AVX2, the measured per-block layout on AVX-512. */
+    @Test
+    void fp32InferenceLayoutFollowsTheCpu() {
+        assertEquals(TorchScriptFeaturesKernel.CHANNELS_LAST, Precision.fp32InferenceLayout(CpuFlags.parse(ZEN3)));
+        assertEquals(7, Precision.fp32InferenceLayout(CpuFlags.parse(ZEN4)));
+        assertEquals(7, Precision.fp32InferenceLayout(Set.of()), "flags unreadable: the AVX-512 choice");
+    }
+
     /** The real file on an x86-64 Linux machine (every x86-64 CPU has SSE2). */
     @Test
     void readsThisMachinesFlags() {
