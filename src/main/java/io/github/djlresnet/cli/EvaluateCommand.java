@@ -54,8 +54,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--channels-last",
             description = "Keep every layer's activations channels-last (NHWC) inside LibTorch. Without it the"
-                    + " network already runs channels-last where its maps are 7 px or more and NCHW below,"
-                    + " which measured fastest at 28x28 and 224x224; the results agree within float rounding.")
+                    + " network already runs channels-last where its maps are 7 px or more and NCHW below on"
+                    + " AVX-512 CPUs, and channels-last throughout on AVX2-only ones, which measured fastest"
+                    + " at 28x28 and 224x224; the results agree within float rounding.")
     boolean channelsLast;
 
     @Option(names = "--output", paramLabel = "DIR",

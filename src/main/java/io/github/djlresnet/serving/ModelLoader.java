@@ -147,7 +147,7 @@ public final class ModelLoader {
     /**
      * Swaps the loaded network for its inference form, BatchNorm folded into the convolutions
      * ({@link BatchNormFolding}) and the stem and stages run as one {@link TorchScriptFeaturesKernel}
-     * call (in-place ReLUs and additions), channels-last for maps of 7 px or more and NCHW below (throughout if asked): the same logits up
+     * call (in-place ReLUs and additions), channels-last for maps of 7 px or more and NCHW below on AVX-512 CPUs (throughout on AVX2-only CPUs, or if asked): the same logits up
      * to float rounding, faster than DJL's layers one by one (bench/RESULTS.md).
      */
     private static void foldBatchNorm(ZooModel<?, ?> model, NormalizedBlock loaded, ServingArguments args,
