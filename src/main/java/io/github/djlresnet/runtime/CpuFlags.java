@@ -9,12 +9,13 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The CPU's instruction-set flags (Linux's /proc/cpuinfo), for the one question the app asks of
- * them: will LibTorch's bf16 convolutions be fast here? LibTorch 2.7 sends bf16 convolutions to
+ * The CPU's instruction-set flags (Linux's /proc/cpuinfo), for two questions: which layout fp32
+ * inference runs ({@link Precision#inferenceKernel}: AVX-512 or not), and will LibTorch's bf16
+ * convolutions be fast here? LibTorch 2.7 sends bf16 convolutions to
  * oneDNN only where oneDNN has a bf16 path (ATen's {@code mkldnn_bf16_device_check}: AVX-512 with
  * BW, VL and DQ, or AVX-NE-CONVERT); elsewhere they run on reference kernels. Measured on an AVX2
  * machine (AMD Zen 3, 2026-12-06): s28g training in bf16 did not finish 3 steps in 300 s, in
- * djl-resnet or in PyTorch 2.13 autocast, against about 14 img/s in fp32 (bench/RESULTS.md).
+ * djl-resnet or in PyTorch 2.13 autocast, against about 20 img/s in fp32 (bench/RESULTS.md).
  */
 public final class CpuFlags {
 
@@ -22,8 +23,17 @@ public final class CpuFlags {
 
     private CpuFlags() {}
 
+    /** Read once per JVM: the flags do not change while it runs. */
+    private static final class Holder {
+        static final Set<String> FLAGS = readFile();
+    }
+
     /** The flags of the first processor listed, or empty where /proc/cpuinfo is not readable. */
     public static Set<String> read() {
+        return Holder.FLAGS;
+    }
+
+    private static Set<String> readFile() {
         try {
             return parse(Files.readString(CPUINFO));
         } catch (IOException | RuntimeException e) {

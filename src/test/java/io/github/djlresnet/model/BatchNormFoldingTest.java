@@ -40,8 +40,9 @@ class BatchNormFoldingTest {
 
     /**
      * The folded network in DJL's layers (kernel "djl") and in one {@link TorchScriptFeaturesKernel}
-     * call (fp32 NCHW, channels-last, or fp32's own layout "fp32-auto": channels-last from the
-     * stem while the maps are 7 px or more, then NCHW; bf16): the eval-mode logits, to float rounding in fp32 and
+     * call (fp32 NCHW, channels-last, channels-last from the stem while the maps are 7 px or more
+     * and then NCHW ("fp32-7", what AVX-512 CPUs run), or the layout this CPU's fp32 inference picks
+     * ("fp32-auto"); bf16): the eval-mode logits, to float rounding in fp32 and
      * to bf16's precision (and not equal) in bf16. The kernel's form refuses a training call.
      */
     @ParameterizedTest(name = "{0} stem, shortcut {1}, {2}x{3}x{3}, {4}")
@@ -50,7 +51,8 @@ class BatchNormFoldingTest {
         "IMAGENET, B, 3, 64, fp32, 1e-4", "IMAGENET, B, 3, 64, fp32-cl, 1e-4", "IMAGENET, B, 3, 64, bf16-cl, 5e-2",
         "SMALL, A, 1, 28, fp32, 1e-4", "SMALL, A, 1, 28, bf16, 5e-2",
         "SMALL, C, 3, 32, fp32-cl, 1e-4", "SMALL, C, 3, 32, bf16-cl, 5e-2",
-        "IMAGENET, B, 3, 64, fp32-auto, 1e-4", "SMALL, A, 1, 28, fp32-auto, 1e-4", "SMALL, C, 3, 32, fp32-auto, 1e-4"})
+        "IMAGENET, B, 3, 64, fp32-7, 1e-4", "SMALL, A, 1, 28, fp32-7, 1e-4", "SMALL, C, 3, 32, fp32-7, 1e-4",
+        "IMAGENET, B, 3, 64, fp32-auto, 1e-4", "SMALL, A, 1, 28, fp32-auto, 1e-4"})
     void foldedNetworkGivesTheEvalModeLogits(Stem stem, Shortcut shortcut, int channels, int side, String kernel,
             float bound) {
         ResNetConfig config = new ResNetConfig(18, 10, channels, stem, shortcut);
@@ -67,6 +69,8 @@ class BatchNormFoldingTest {
             boolean bf16 = kernel.startsWith("bf16");
             Block folded = kernel.equals("djl") ? ResNet.buildFolded(config)
                     : kernel.equals("fp32-auto") ? ResNet.buildFolded(config, Precision.FP32.inferenceKernel(false))
+                    : kernel.equals("fp32-7") ? ResNet.buildFolded(config,
+                            new TorchScriptFeaturesKernel(false, TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM))
                     : ResNet.buildFolded(config, new TorchScriptFeaturesKernel(bf16, kernel.endsWith("-cl")));
             BatchNormFolding.fold(trained, folded, manager, input);
             float[] actual = forward(folded, x, manager);
