@@ -85,13 +85,15 @@ class ChannelsLastNetworkTest {
             if (type == DataType.FLOAT64) { // the same values, widened, in a float64 network
                 Block wide = ResNet.build(config(input), kernel, featuresKernel);
                 wide.initialize(m, DataType.FLOAT64, input);
-                for (int i = 0; i < net.getParameters().size(); i++) {
-                    float[] v = net.getParameters().get(i).getValue().getArray().toFloatArray();
+                List<Parameter> from = net.getParameters().values();
+                List<Parameter> to = wide.getParameters().values();
+                for (int i = 0; i < from.size(); i++) {
+                    float[] v = from.get(i).getArray().toFloatArray();
                     double[] d = new double[v.length];
                     for (int j = 0; j < v.length; j++) {
                         d[j] = v[j];
                     }
-                    NDArray target = wide.getParameters().get(i).getValue().getArray();
+                    NDArray target = to.get(i).getArray();
                     target.setRequiresGradient(false);
                     target.set(DoubleBuffer.wrap(d));
                 }
@@ -130,7 +132,6 @@ class ChannelsLastNetworkTest {
         return a.toType(DataType.FLOAT32, false).toFloatArray();
     }
 
-    /** ResNet-18, 10 classes: the small stem for 28 px grayscale, the ImageNet stem otherwise. */
     /**
      * Checks every gradient of {@code other} against the float64 reference {@code ref}: each within
      * {@code bound} of that tensor's largest value. Prints the largest difference.
@@ -154,6 +155,7 @@ class ChannelsLastNetworkTest {
         return input.get(1) == 3 ? 3e-5 : 5e-2;
     }
 
+    /** ResNet-18, 10 classes: the small stem for 28 px grayscale, the ImageNet stem otherwise. */
     private static ResNetConfig config(Shape input) {
         return new ResNetConfig(18, 10, (int) input.get(1),
                 input.get(2) < 64 ? Stem.SMALL : Stem.IMAGENET, Shortcut.B);

@@ -177,9 +177,7 @@ class TorchScriptConvKernelTest {
                 ((TorchScriptFeaturesKernel) Precision.BF16.featuresKernel(false)).channelsLastFrom());
         // inference: fp32 in this CPU's own layout (per block with AVX-512, else channels-last
         // throughout; the rule on fixed flags: CpuFlagsTest) unless channels-last is asked
-        boolean avx512 = CpuFlags.read().contains("avx512f") || CpuFlags.read().isEmpty();
-        assertEquals(avx512 ? TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM : TorchScriptFeaturesKernel.CHANNELS_LAST,
-                Precision.FP32.inferenceKernel(false).channelsLastFrom());
+        assertEquals(Precision.fp32InferenceLayout(CpuFlags.read()), Precision.FP32.inferenceKernel(false).channelsLastFrom());
         assertEquals(TorchScriptFeaturesKernel.CHANNELS_LAST, Precision.FP32.inferenceKernel(true).channelsLastFrom());
         assertEquals(TorchScriptFeaturesKernel.NCHW, Precision.BF16.inferenceKernel(false).channelsLastFrom());
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> Precision.parse("fp16"));

@@ -14,8 +14,8 @@ import ai.djl.nn.Block;
 import ai.djl.repository.zoo.ZooModel;
 import io.github.djlresnet.data.ImageSet;
 import io.github.djlresnet.model.ResNet;
-import io.github.djlresnet.runtime.CpuFlags;
 import io.github.djlresnet.runtime.NoGrad;
+import io.github.djlresnet.runtime.Precision;
 import io.github.djlresnet.runtime.TorchScriptFeaturesKernel;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -41,11 +41,11 @@ class ModelEvaluatorTest {
                 Predictor<NDList, NDList> p = plain.newPredictor();
                 Predictor<NDList, NDList> c = channelsLast.newPredictor();
                 NoGrad noGrad = new NoGrad()) {
-            // fp32's own layout for this CPU: per block with AVX-512, channels-last throughout without
-            // (then both models below run the same layout; BatchNormFoldingTest checks every layout)
-            boolean avx512 = CpuFlags.read().contains("avx512f") || CpuFlags.read().isEmpty();
-            assertEquals(avx512 ? TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM : TorchScriptFeaturesKernel.CHANNELS_LAST,
-                    kernel(plain.getBlock()).channelsLastFrom(), "the folded network in fp32's own layout");
+            // fp32's own layout for this CPU, as Precision picks it (per block with AVX-512, channels-last
+            // throughout without: then both models below run the same layout; the rule is checked on
+            // fixed flags in CpuFlagsTest, every layout's logits in BatchNormFoldingTest)
+            assertEquals(Precision.FP32.inferenceKernel(false).channelsLastFrom(), kernel(plain.getBlock()).channelsLastFrom(),
+                    "the folded network in fp32's own layout");
             assertEquals(TorchScriptFeaturesKernel.CHANNELS_LAST, kernel(channelsLast.getBlock()).channelsLastFrom(),
                     "the folded network in channels-last");
             NDArray x = Fixtures.pixels01(m, Fixtures.test(), 0, n);
