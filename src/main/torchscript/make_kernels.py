@@ -203,6 +203,14 @@ class FeaturesKernel(torch.nn.Module):
         return h
 
 
+def dense_like(g: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """g itself if it is laid out as p (same strides), else a copy of g in p's layout: what fused
+    SGD needs, as it reads p, g and the momentum buffer (made like p) element by element in memory."""
+    if g.stride() == p.stride():
+        return g
+    return torch.empty_like(p).copy_(g)
+
+
 class SgdKernel(torch.nn.Module):
     """forward(params, bufs, lr, momentum, weight_decay): one step of torch.optim.SGD (no dampening,
     no Nesterov) over every parameter in the list, then the gradients zeroed.
@@ -217,6 +225,13 @@ class SgdKernel(torch.nn.Module):
     - The update is torch's fused SGD (torch.optim.SGD(fused=True), CPU since torch 2.4): one pass
       over each parameter, gradient and buffer. DJL calls it without autograd, so updating leaves
       that require grad is allowed.
+    - That pass walks the three tensors' memory in step, ignoring strides (torch 2.7 and 2.13: its
+      CPU kernel makes a contiguous copy of the gradient and then reads the original), so a
+      gradient must be laid out as its parameter. p.grad is (autograd's AccumulateGrad stores it in
+      p's layout, which is also why torch.optim.SGD never meets this); autograd.grad's results
+      (backward_step) are not: a convolution fed channels-last activations returns its weight's
+      gradient channels-last while DJL's weights are NCHW, and without a copy into the weight's
+      layout (dense_like) each 3x3 filter's gradient was applied permuted.
     Why: DJL's NDArray calls need eight JNI calls and two temporary arrays per parameter (about
     900 calls a ResNet-34 step) and many passes over memory; measured in bench/RESULTS.md.
     """
@@ -238,9 +253,9 @@ class SgdKernel(torch.nn.Module):
         step. params come in groups of sizes[k] parameters with weight decay decays[k]."""
         grads = torch.autograd.grad([loss], params)
         gs: List[torch.Tensor] = []
-        for g in grads:
+        for g, p in zip(grads, params):
             assert g is not None
-            gs.append(g)
+            gs.append(dense_like(g, p))
         start = 0
         for k in range(len(sizes)):
             end = start + sizes[k]
@@ -292,6 +307,44 @@ def check_sgd(module):
             assert n == 2 and all(p.grad is None for p in fused), "backward_step stored gradients"
             assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(grouped_ref, fused)), \
                 "backward_step differs from torch's"
+    check_sgd_channels_last(module)
+
+
+def check_sgd_channels_last(module):
+    """A 3x3 convolution's weight (NCHW, as DJL's) fed channels-last activations gets its gradient
+    channels-last from autograd.grad: backward_step must still update each weight by its own
+    gradient (torch.optim.SGD as the reference; fused SGD alone applies it permuted)."""
+    torch.manual_seed(1)
+    x = torch.randn(4, 8, 6, 6).contiguous(memory_format=torch.channels_last)
+    start = torch.randn(16, 8, 3, 3)
+    ref = start.clone().requires_grad_(True)
+    mine = start.clone().requires_grad_(True)
+    sgd = torch.optim.SGD([ref], lr=0.1, momentum=0.9, weight_decay=1e-2)
+    bufs = [torch.zeros_like(mine)]
+    for step in range(3):
+        (torch.conv2d(x, ref, None, 1, 1).sin().sum() * (step + 1)).backward()
+        sgd.step()
+        sgd.zero_grad()
+        loss = torch.conv2d(x, mine, None, 1, 1).sin().sum() * (step + 1)
+        (g,) = torch.autograd.grad([loss], [mine], retain_graph=True)
+        assert g.is_contiguous(memory_format=torch.channels_last) and not g.is_contiguous(), \
+            "this check needs a channels-last gradient"
+        with torch.no_grad():
+            module.backward_step(loss, [mine], bufs, [1], [1e-2], 0.1, 0.9)
+        assert torch.allclose(ref, mine, atol=1e-5), "backward_step with a channels-last gradient differs from torch's"
+    # forward reads p.grad, which backward() stores in the weight's own layout
+    mine = start.clone().requires_grad_(True)
+    ref = start.clone().requires_grad_(True)
+    sgd = torch.optim.SGD([ref], lr=0.1, momentum=0.9, weight_decay=1e-2)
+    bufs = [torch.zeros_like(mine)]
+    for step in range(3):
+        for w in (ref, mine):
+            (torch.conv2d(x, w, None, 1, 1).sin().sum() * (step + 1)).backward()
+        sgd.step()
+        sgd.zero_grad()
+        with torch.no_grad():
+            module([mine], bufs, 0.1, 0.9, 1e-2)
+        assert torch.allclose(ref, mine, atol=1e-5), "forward after backward() differs from torch's"
 
 
 def conv_bn(cout, cin, k):
