@@ -44,7 +44,7 @@ public enum Precision {
      * The training network's kernel for the stem and all blocks at once: a {@link TorchScriptFeaturesKernel}
      * for bf16 (NCHW or channels-last as asked), null (DJL's layers one by one) for fp32. fp32 in the
      * one-call kernel with its own layout trained s28g 8-10% faster, but on the small-stem mini-set
-     * it ended lower on 5 of 5 seeds (bench/RESULTS.md, "Channels-last where it pays"): not the
+     * it ended lower on 7 of 7 seeds (bench/RESULTS.md, "Channels-last where it pays"): not the
      * default until a full recipe run says otherwise.
      */
     public FeaturesKernel featuresKernel(boolean channelsLast) {

@@ -52,6 +52,7 @@ public final class TorchScriptConvKernel implements ConvKernel {
 
     @Override
     public NDArray conv2d(NDArray x, NDArray weight, int stride, int padding, boolean training) {
+        TorchScriptModules.unoptimized();
         NDList out = IValueUtils.forward(module(), new NDList(x, weight, config(stride, padding)),
                 training || JniUtils.isGradMode());
         return out.singletonOrThrow();

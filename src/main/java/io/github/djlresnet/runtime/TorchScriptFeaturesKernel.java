@@ -97,6 +97,7 @@ public final class TorchScriptFeaturesKernel implements FeaturesKernel {
         in.add(config(layout, training));
         in.add(batchNorm());
         try {
+            TorchScriptModules.unoptimized();
             NDList out = IValueUtils.forward(TorchScriptModules.load(RESOURCE), in,
                     training || JniUtils.isGradMode());
             return out.singletonOrThrow();

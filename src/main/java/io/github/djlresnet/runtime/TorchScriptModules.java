@@ -56,6 +56,7 @@ final class TorchScriptModules {
      * are closed after the call.
      */
     static <T> T runMethod(String resource, String method, Function<IValue, T> read, IValue... args) {
+        unoptimized();
         try (IValue result = IValueUtils.runMethod(load(resource), method, args)) {
             return read.apply(result);
         } finally {
@@ -63,6 +64,21 @@ final class TorchScriptModules {
                 arg.close();
             }
         }
+    }
+
+    /**
+     * Turns TorchScript's graph optimizer off on this thread; called before every kernel call, so
+     * that each call computes what the module's code says, as eager PyTorch does. With it on
+     * (LibTorch's default) every call after a module's first ran the profiling executor's optimized
+     * plan, whose autodiff gradients through the features kernel were about 3e-3 of a step away from
+     * the first call's (and from the per-convolution path's, bit for bit equal to the first) after
+     * one training step and a whole step away after two (ResNet-18, channels-last, fp32;
+     * ChannelsLastStepTest, found 2026-12-07). LibTorch keeps the setting per thread; it is the one
+     * DJL's {@code ai.djl.pytorch.graph_optimizer=false} sets, and it stays off for other TorchScript
+     * models run on the same thread.
+     */
+    static void unoptimized() {
+        JniUtils.setGraphExecutorOptimize(false);
     }
 
     /** The arrays as the PyTorch engine's own, for a TorchScript list argument. */
