@@ -170,8 +170,9 @@ final class TrainCommand implements Callable<Integer> {
     Precision precision;
 
     @Option(names = "--channels-last",
-            description = "Run the convolutions on channels-last (NHWC) activations: the same results up to"
-                    + " rounding; with --stem small only together with --precision bf16.")
+            description = "Run every convolution on channels-last (NHWC) activations: the same results up to"
+                    + " rounding (without it, fp32 training runs channels-last on CPUs without AVX-512 when"
+                    + " the images are small, 28 px maps or less after the stem).")
     boolean channelsLast;
 
     @Option(names = "--devices", defaultValue = "cpu", paramLabel = "cpu|gpu|N",

@@ -77,4 +77,13 @@ public record ResNetConfig(int depth, int classes, int inputChannels, Stem stem,
                             + " is needed so that stage 4 gets a map of 2x2 or more");
         }
     }
+
+    /** The side (px) of the first stage's maps for a square input of {@code inputSide} px. */
+    public int firstStageSide(int inputSide) {
+        int side = inputSide;
+        for (int s = stem.stride(); s > 1; s /= 2) { // each stride-2 layer rounds up (padding)
+            side = (side + 1) / 2;
+        }
+        return side;
+    }
 }

@@ -41,14 +41,36 @@ public enum Precision {
     }
 
     /**
-     * The training network's kernel for the stem and all blocks at once: a {@link TorchScriptFeaturesKernel}
-     * for bf16 (NCHW or channels-last as asked), null (DJL's layers one by one) for fp32. fp32 in the
-     * one-call kernel with its own layout trained s28g 8-10% faster, but on the small-stem mini-set
-     * it ended lower on 7 of 7 seeds (bench/RESULTS.md, "Channels-last where it pays"): not the
-     * default until a full recipe run says otherwise.
+     * The largest first-stage map side (px) at which fp32 training runs channels-last on CPUs
+     * without AVX-512 (s28g: 28, w32: 8, w28g: 7; w224: 56 stays NCHW: its channels-last training
+     * used more peak memory than torch's on the Intel machine, bench/RESULTS.md).
      */
-    public FeaturesKernel featuresKernel(boolean channelsLast) {
-        return this == BF16 ? new TorchScriptFeaturesKernel(true, channelsLast) : null;
+    public static final int FP32_TRAINING_CHANNELS_LAST_UP_TO = 28;
+
+    /**
+     * The training network's kernel for the stem and all blocks at once, or null for DJL's layers
+     * one by one: bf16 always (NCHW or channels-last as asked); fp32 without {@code --channels-last}
+     * when {@link #fp32TrainsChannelsLast} says so for this CPU, channels-last throughout.
+     */
+    public FeaturesKernel featuresKernel(boolean channelsLast, int firstStageSide) {
+        if (this == BF16) {
+            return new TorchScriptFeaturesKernel(true, channelsLast);
+        }
+        return !channelsLast && fp32TrainsChannelsLast(CpuFlags.read(), firstStageSide)
+                ? new TorchScriptFeaturesKernel(false, TorchScriptFeaturesKernel.CHANNELS_LAST) : null;
+    }
+
+    /**
+     * Whether fp32 training runs channels-last (through the one-call features kernel) on a CPU with
+     * these flags, for first-stage maps of {@code firstStageSide} px: on CPUs without AVX-512, up to
+     * {@link #FP32_TRAINING_CHANNELS_LAST_UP_TO} px. There oneDNN's NCHW convolutions run on its
+     * blocked direct kernels (see {@link #fp32InferenceLayout}), and s28g trained at 21.5-26.1 img/s
+     * against 18.1-23.4 with DJL's NCHW layers (AMD Zen 3, 2026-12-07). On AVX-512 CPUs DJL's NCHW
+     * layers stay (channels-last gained 8-10% at s28g on the Intel machine, not re-measured since
+     * the two fixes of 2026-12-07 in bench/RESULTS.md).
+     */
+    static boolean fp32TrainsChannelsLast(Set<String> cpuFlags, int firstStageSide) {
+        return !cpuFlags.isEmpty() && !cpuFlags.contains("avx512f") && firstStageSide <= FP32_TRAINING_CHANNELS_LAST_UP_TO;
     }
 
     /**

@@ -163,7 +163,8 @@ public final class Benchmark {
             if (precision == Precision.BF16) {
                 CpuFlags.bf16Warning().ifPresent(LOG::warn);
             }
-            model.setBlock(ResNet.build(config, precision.kernel(channelsLast), precision.featuresKernel(channelsLast)));
+            model.setBlock(ResNet.build(config, precision.kernel(channelsLast),
+                    precision.featuresKernel(channelsLast, config.firstStageSide(workload.side))));
             if (train) {
                 MomentumSgd sgd = new MomentumSgd(0.01f, 0.9f, 1e-4f);
                 try (Trainer trainer = model.newTrainer(

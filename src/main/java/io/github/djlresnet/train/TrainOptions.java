@@ -106,13 +106,6 @@ public record TrainOptions(
                 "--optimizer must be sgd or adam, got '" + optimizer + "'");
         check(depth == 18 || depth == 34, "--depth must be 18 or 34, got " + depth);
         check(precision != null, "--precision must be fp32 or bf16");
-        // fp32 channels-last gradients on the small stem are as near float64 as NCHW's
-        // (ChannelsLastNetworkTest), but training with channels-last layers there ended lower on the
-        // shipped mini-set on 7 of 7 seeds (bench/RESULTS.md), so fp32 keeps NCHW until the recipe
-        // itself has been run both ways; bf16 is verified by its own runs
-        check(!channelsLast || stem != Stem.SMALL || precision == Precision.BF16,
-                "--channels-last is not available with --stem small in fp32 yet (its training has not"
-                        + " been shown to reach the same accuracy); it is with --precision bf16");
     }
 
     private static void check(boolean ok, String message) {

@@ -125,7 +125,7 @@ public final class TrainingRun implements AutoCloseable {
             CpuFlags.bf16Warning().ifPresent(LOG::warn);
         }
         model.setBlock(ResNet.build(config, options.precision().kernel(options.channelsLast()),
-                options.precision().featuresKernel(options.channelsLast())));
+                options.precision().featuresKernel(options.channelsLast(), config.firstStageSide(imageSide))));
         optimizer = options.optimizer().equals("adam")
                 ? new Adam(options.lr(), options.weightDecay())
                 : new MomentumSgd(options.lr(), options.momentum(), options.weightDecay());

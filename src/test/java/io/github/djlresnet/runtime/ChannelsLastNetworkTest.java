@@ -176,9 +176,7 @@ class ChannelsLastNetworkTest {
      * The TorchScript call itself (fp32, NCHW) gives exactly DJL's numbers, outputs and gradients.
      * Channels-last: outputs within 1e-5 of their largest value on both networks (measured 3.8e-6
      * and 1.6e-6); every gradient, and the plain network's own, within {@link #gradientBound} of
-     * float64 (see the class comment). Training still refuses --channels-last with the small stem
-     * in fp32 (this per-convolution path): it was chosen when the two fp32 layouts were seen 2.3e-2
-     * apart on that network and the plain one was taken as right.
+     * float64 (see the class comment). Training steps through this path: ChannelsLastStepTest.
      */
     @Test
     void channelsLastEqualsThePlainNetworkInOutputsAndEveryGradient() throws Exception {

@@ -50,6 +50,15 @@ class CpuFlagsTest {
         assertEquals(7, Precision.fp32InferenceLayout(Set.of()), "flags unreadable: the AVX-512 choice");
     }
 
+    @Test
+    void fp32TrainingLayoutFollowsTheCpuAndTheMapSize() {
+        assertTrue(Precision.fp32TrainsChannelsLast(CpuFlags.parse(ZEN3), 28), "s28g on AVX2");
+        assertTrue(Precision.fp32TrainsChannelsLast(CpuFlags.parse(ZEN3), 7), "w28g on AVX2");
+        assertFalse(Precision.fp32TrainsChannelsLast(CpuFlags.parse(ZEN3), 56), "w224 stays NCHW");
+        assertFalse(Precision.fp32TrainsChannelsLast(CpuFlags.parse(ZEN4), 28), "AVX-512 keeps DJL's NCHW layers");
+        assertFalse(Precision.fp32TrainsChannelsLast(Set.of(), 28), "flags unreadable: the AVX-512 choice");
+    }
+
     /** The real file on an x86-64 Linux machine (every x86-64 CPU has SSE2). */
     @Test
     void readsThisMachinesFlags() {

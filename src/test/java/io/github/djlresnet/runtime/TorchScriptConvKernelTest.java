@@ -169,12 +169,20 @@ class TorchScriptConvKernelTest {
         assertNull(Precision.FP32.kernel(false), "plain fp32 is DJL's own Conv2d");
         assertTrue(Precision.BF16.kernel(false) instanceof TorchScriptConvKernel);
         assertFalse(((TorchScriptConvKernel) Precision.BF16.kernel(false)).channelsLast());
-        // fp32 training: DJL's layers; bf16: the one-call kernel, NCHW or channels-last as asked
-        assertNull(Precision.FP32.featuresKernel(false));
+        // fp32 training: DJL's layers at 56 px and with --channels-last (the per-convolution
+        // kernel), this CPU's rule at 28 px (on fixed flags: CpuFlagsTest); bf16: the one-call
+        // kernel, NCHW or channels-last as asked
+        assertNull(Precision.FP32.featuresKernel(false, 56));
+        assertNull(Precision.FP32.featuresKernel(true, 28));
+        assertEquals(Precision.fp32TrainsChannelsLast(CpuFlags.read(), 28), Precision.FP32.featuresKernel(false, 28) != null);
+        if (Precision.FP32.featuresKernel(false, 28) instanceof TorchScriptFeaturesKernel k) {
+            assertEquals(TorchScriptFeaturesKernel.CHANNELS_LAST, k.channelsLastFrom());
+            assertFalse(k.bf16());
+        }
         assertEquals(TorchScriptFeaturesKernel.CHANNELS_LAST,
-                ((TorchScriptFeaturesKernel) Precision.BF16.featuresKernel(true)).channelsLastFrom());
+                ((TorchScriptFeaturesKernel) Precision.BF16.featuresKernel(true, 28)).channelsLastFrom());
         assertEquals(TorchScriptFeaturesKernel.NCHW,
-                ((TorchScriptFeaturesKernel) Precision.BF16.featuresKernel(false)).channelsLastFrom());
+                ((TorchScriptFeaturesKernel) Precision.BF16.featuresKernel(false, 56)).channelsLastFrom());
         // inference: fp32 in this CPU's own layout (per block with AVX-512, else channels-last
         // throughout; the rule on fixed flags: CpuFlagsTest) unless channels-last is asked
         assertEquals(Precision.fp32InferenceLayout(CpuFlags.read()), Precision.FP32.inferenceKernel(false).channelsLastFrom());
