@@ -16,6 +16,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.github.djlresnet.model.FeaturesKernel;
+import io.github.djlresnet.model.InitialParameters;
 import io.github.djlresnet.model.ConvKernel;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
@@ -162,14 +163,7 @@ class ChannelsLastNetworkTest {
     }
 
     private static byte[] initialParameters(Shape input) throws Exception {
-        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            m.getEngine().setRandomSeed(5);
-            Block net = ResNet.build(config(input));
-            net.initialize(m, DataType.FLOAT32, input);
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            net.saveParameters(new DataOutputStream(bytes));
-            return bytes.toByteArray();
-        }
+        return InitialParameters.of(config(input), input, 5);
     }
 
     /**

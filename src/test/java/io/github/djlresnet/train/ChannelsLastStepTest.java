@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.github.djlresnet.model.ConvKernel;
 import io.github.djlresnet.model.FeaturesKernel;
+import io.github.djlresnet.model.InitialParameters;
 import io.github.djlresnet.model.ResNet;
 import io.github.djlresnet.model.ResNetConfig;
 import io.github.djlresnet.model.Shortcut;
@@ -23,9 +24,7 @@ import io.github.djlresnet.runtime.EngineSetup;
 import io.github.djlresnet.runtime.TorchScriptConvKernel;
 import io.github.djlresnet.runtime.TorchScriptFeaturesKernel;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,7 +60,7 @@ class ChannelsLastStepTest {
      */
     @Test
     void everyWayOfTakingTheStepMovesTheWeightsAlike() throws Exception {
-        byte[] start = initialParameters(CONFIG, INPUT);
+        byte[] start = InitialParameters.of(CONFIG, INPUT, 3);
         List<float[]> initial = train(PER_CONVOLUTION, start, null);
         List<float[]> reference = train(PER_CONVOLUTION, start, false);
         // measured 0: the same gradients reach the same fused update (permuted gradients and the
@@ -83,7 +82,7 @@ class ChannelsLastStepTest {
      */
     @Test
     void theFeaturesKernelTrainsAsDjlsLayersInFloat64() throws Exception {
-        byte[] start = initialParameters(SMALL, SMALL_INPUT);
+        byte[] start = InitialParameters.of(SMALL, SMALL_INPUT, 3);
         List<float[]> initial = train(PLAIN, SMALL, SMALL_INPUT, DataType.FLOAT64, start, null);
         List<float[]> plain = train(PLAIN, SMALL, SMALL_INPUT, DataType.FLOAT64, start, true);
         check(initial, plain, train(FEATURES, SMALL, SMALL_INPUT, DataType.FLOAT64, start, true),
@@ -124,17 +123,6 @@ class ChannelsLastStepTest {
         }
         assertTrue(moved > 40, "every conv, BN and FC parameter moved: " + moved);
         return worst;
-    }
-
-    private static byte[] initialParameters(ResNetConfig config, Shape input) throws Exception {
-        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            m.getEngine().setRandomSeed(3);
-            Block net = ResNet.build(config);
-            net.initialize(m, DataType.FLOAT32, input);
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            net.saveParameters(new DataOutputStream(bytes));
-            return bytes.toByteArray();
-        }
     }
 
     /**
