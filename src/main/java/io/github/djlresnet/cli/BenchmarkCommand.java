@@ -81,7 +81,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     Precision precision;
 
     @Option(names = "--channels-last", description = "Run every layer on channels-last (NHWC) activations (without it, fp32"
-            + " inference runs channels-last where it measured faster, as evaluate does).")
+            + " inference runs channels-last where it measured faster, as evaluate does, and so does training"
+            + " as train does).")
     boolean channelsLast;
 
     @Option(names = "--rss-every", defaultValue = "0", paramLabel = "K",
