@@ -51,6 +51,15 @@ public final class CpuFlags {
                 .orElse(Set.of());
     }
 
+    /**
+     * Whether these flags are known and lack AVX-512 (AVX2-only CPUs such as AMD Zen 3), where
+     * oneDNN's fp32 NCHW convolutions run on its slower blocked kernels and fp32 runs channels-last
+     * ({@link Precision}); unreadable flags count as AVX-512, the layout measured first.
+     */
+    static boolean lacksAvx512(Set<String> flags) {
+        return !flags.isEmpty() && !flags.contains("avx512f");
+    }
+
     /** Whether these flags give oneDNN a bf16 convolution path (see the class comment). */
     static boolean hasBf16Convolutions(Set<String> flags) {
         return flags.containsAll(Set.of("avx512f", "avx512bw", "avx512vl", "avx512dq"))

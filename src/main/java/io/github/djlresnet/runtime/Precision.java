@@ -70,7 +70,7 @@ public enum Precision {
      * the two fixes of 2026-12-07 in bench/RESULTS.md).
      */
     static boolean fp32TrainsChannelsLast(Set<String> cpuFlags, int firstStageSide) {
-        return !cpuFlags.isEmpty() && !cpuFlags.contains("avx512f") && firstStageSide <= FP32_TRAINING_CHANNELS_LAST_UP_TO;
+        return CpuFlags.lacksAvx512(cpuFlags) && firstStageSide <= FP32_TRAINING_CHANNELS_LAST_UP_TO;
     }
 
     /**
@@ -94,8 +94,8 @@ public enum Precision {
      * and channels-last throughout ran w28g inference at 856-962 img/s against 517-733 (bench/RESULTS.md).
      */
     static int fp32InferenceLayout(Set<String> cpuFlags) {
-        return cpuFlags.contains("avx512f") || cpuFlags.isEmpty()
-                ? TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM : TorchScriptFeaturesKernel.CHANNELS_LAST;
+        return CpuFlags.lacksAvx512(cpuFlags)
+                ? TorchScriptFeaturesKernel.CHANNELS_LAST : TorchScriptFeaturesKernel.FP32_CHANNELS_LAST_FROM;
     }
 
     @Override

@@ -3,8 +3,6 @@ package io.github.djlresnet.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
 import io.github.djlresnet.model.ConvKernel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,10 +50,8 @@ public final class TorchScriptConvKernel implements ConvKernel {
 
     @Override
     public NDArray conv2d(NDArray x, NDArray weight, int stride, int padding, boolean training) {
-        TorchScriptModules.unoptimized();
-        NDList out = IValueUtils.forward(module(), new NDList(x, weight, config(stride, padding)),
-                training || JniUtils.isGradMode());
-        return out.singletonOrThrow();
+        return TorchScriptModules.forward(RESOURCE, new NDList(x, weight, config(stride, padding)), training)
+                .singletonOrThrow();
     }
 
     private NDArray config(int stride, int padding) {

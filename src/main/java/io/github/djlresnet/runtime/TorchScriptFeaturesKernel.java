@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
 import io.github.djlresnet.model.BasicBlock;
 import io.github.djlresnet.model.FeaturesKernel;
 import java.util.Arrays;
@@ -97,10 +95,7 @@ public final class TorchScriptFeaturesKernel implements FeaturesKernel {
         in.add(config(layout, training));
         in.add(batchNorm());
         try {
-            TorchScriptModules.unoptimized();
-            NDList out = IValueUtils.forward(TorchScriptModules.load(RESOURCE), in,
-                    training || JniUtils.isGradMode());
-            return out.singletonOrThrow();
+            return TorchScriptModules.forward(RESOURCE, in, training).singletonOrThrow();
         } finally {
             views.close();
         }

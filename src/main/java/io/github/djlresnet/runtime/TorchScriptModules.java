@@ -2,6 +2,7 @@ package io.github.djlresnet.runtime;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
@@ -67,6 +68,15 @@ final class TorchScriptModules {
     }
 
     /**
+     * Runs the module in {@code resource} on {@code inputs}, with autograd when {@code training} or
+     * when the caller records gradients (as DJL's own blocks decide), else under inference mode.
+     */
+    static NDList forward(String resource, NDList inputs, boolean training) {
+        unoptimized();
+        return IValueUtils.forward(load(resource), inputs, training || JniUtils.isGradMode());
+    }
+
+    /**
      * Turns TorchScript's graph optimizer off on this thread; called before every kernel call, so
      * that each call computes what the module's code says, as eager PyTorch does. With it on
      * (LibTorch's default) every call after a module's first ran the profiling executor's optimized
@@ -77,7 +87,7 @@ final class TorchScriptModules {
      * DJL's {@code ai.djl.pytorch.graph_optimizer=false} sets, and it stays off for other TorchScript
      * models run on the same thread.
      */
-    static void unoptimized() {
+    private static void unoptimized() {
         JniUtils.setGraphExecutorOptimize(false);
     }
 
