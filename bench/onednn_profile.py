@@ -9,6 +9,9 @@ implementation) and per step, and prints both sides next to each other. What is 
 
 Usage: bench/onednn_profile.py [--workload w224] [--mode train|infer] [--steps 3] [--warmup 1]
                                [--by-shape N] [--python /opt/torch213/bin/python]
+                               [--channels-last]
+--channels-last runs both sides on channels-last activations (DJL's `benchmark --channels-last`,
+the peer's `--memory-format channels_last`).
 --by-shape N also prints the N costliest (primitive, direction, problem shape) rows of each side,
 with their implementation and executions per step, to compare one layer's kernel on both sides.
 (run from the project root after `mvn -q compile`; the two runs take turns, never overlap)
@@ -24,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def djl_command(workload, steps, warmup, mode="train"):
+def djl_command(workload, steps, warmup, mode="train", channels_last=False):
     cp_file = os.path.join(ROOT, "target", "classpath.txt")
     if not os.path.exists(cp_file):
         subprocess.run(["mvn", "-q", "-B", "-o", "dependency:build-classpath",
@@ -32,12 +35,15 @@ def djl_command(workload, steps, warmup, mode="train"):
     cp = os.path.join(ROOT, "target", "classes") + ":" + open(cp_file).read().strip()
     return ["java", "-Xmx2g", "-XX:+UseSerialGC", "-Dai.djl.offline=true", "-cp", cp,
             "io.github.djlresnet.cli.Main", "benchmark", "--workload", workload, "--mode", mode,
-            "--seconds", "0", "--steps", str(steps), "--warmup", str(warmup)]
+            "--seconds", "0", "--steps", str(steps), "--warmup", str(warmup)] + (
+                ["--channels-last"] if channels_last else [])
 
 
-def peer_command(workload, steps, warmup, mode="train", python="/usr/bin/python3"):
+def peer_command(workload, steps, warmup, mode="train", python="/usr/bin/python3",
+                 channels_last=False):
     return [python, os.path.join(HERE, "pytorch_peer.py"), "--workload", workload,
-            "--mode", mode, "--steps", str(steps), "--warmup", str(warmup), "--threads", "2"]
+            "--mode", mode, "--steps", str(steps), "--warmup", str(warmup), "--threads", "2"] + (
+                ["--memory-format", "channels_last"] if channels_last else [])
 
 
 def run(command):
@@ -81,10 +87,14 @@ def main():
     p.add_argument("--mode", default="train", choices=["train", "infer"])
     p.add_argument("--python", default="/usr/bin/python3",
                    help="the PyTorch peer's Python (e.g. /opt/torch213/bin/python; default: %(default)s)")
+    p.add_argument("--channels-last", action="store_true",
+                   help="both sides on channels-last activations")
     a = p.parse_args()
     sides = {}
-    for name, command in (("djl", djl_command(a.workload, a.steps, a.warmup, a.mode)),
-                          ("pytorch", peer_command(a.workload, a.steps, a.warmup, a.mode, a.python))):
+    for name, command in (("djl", djl_command(a.workload, a.steps, a.warmup, a.mode,
+                                              a.channels_last)),
+                          ("pytorch", peer_command(a.workload, a.steps, a.warmup, a.mode, a.python,
+                                                   a.channels_last))):
         sides[name] = run(command)
     # verbose lines cover warm-up and timed steps alike: report per executed step
     for name, (result, times, _, _) in sides.items():

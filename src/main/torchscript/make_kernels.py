@@ -27,7 +27,7 @@ committed conv and features kernels were written with).
 import os
 import sys
 
-from typing import List
+from typing import List, Optional
 
 import torch
 
@@ -51,6 +51,64 @@ def to_layout(h: torch.Tensor, side: int, cl_from: int) -> torch.Tensor:
     if cl_from > 0 and side >= cl_from:
         return h.contiguous(memory_format=torch.channels_last)
     return h.contiguous()
+
+
+def conv3x3(h: torch.Tensor, w: torch.Tensor, b: Optional[torch.Tensor], stride: int,
+            channels_last: bool) -> torch.Tensor:
+    """A 3x3 convolution with padding 1 of h by w (cast to h's dtype), plus the bias b if given;
+    the result channels-last if channels_last, else NCHW.
+
+    Maps of 1 or 2 px a side take matrix products instead (small_map_conv), because oneDNN's
+    weight gradient for them runs its im2col GEMM at 12 GFLOP/s (1x1 maps) and 55 GFLOP/s (2x2)
+    here, in LibTorch 2.7.1 and torch 2.13 alike: for ResNet's stages 3 and 4 at 28 and 32 px
+    input (w28g, w32) that was 400 ms of a 890 ms training step (bench/RESULTS.md, 2026-12-07
+    afternoon)."""
+    if h.size(2) <= 2 and h.size(3) == h.size(2):
+        return small_map_conv(h, w, b, stride, channels_last)
+    bias: Optional[torch.Tensor] = None
+    if b is not None:
+        bias = b.to(h.dtype)
+    return torch.conv2d(h, w.to(h.dtype), bias, [stride, stride], [1, 1])
+
+
+def small_map_conv(h: torch.Tensor, w: torch.Tensor, b: Optional[torch.Tensor], stride: int,
+                   channels_last: bool) -> torch.Tensor:
+    """conv3x3 on square maps of s <= 2 px a side as one matrix product: each image's pixels and
+    channels are one row (s*s*C values), and the matrix maps them to every output pixel's
+    channels through the kernel tap that joins the two pixels (zero where none does, i.e. where
+    the convolution meets the padding). On 1x1 maps that matrix is the kernel's centre; on 2x2
+    maps it has 16 C x O blocks, each one of the nine taps (the convolution's own work is the
+    same or more: 36 tap products per image at 2x2, 9 at 1x1, of which 8 meet padding).
+    Autograd sends the gradient back to w through the same construction, so w's gradient is the
+    convolution's (zero for the taps that meet only padding)."""
+    n = h.size(0)
+    c = h.size(1)
+    o = w.size(0)
+    side = h.size(2)
+    out = (side - 1) // stride + 1
+    wt = w.to(h.dtype)
+    if side == 1:
+        m = wt[:, :, 1, 1].t()
+    else:
+        # taps[p, q, k] = 1 where tap k joins input pixel p to output pixel q
+        p = torch.arange(side * side).view(-1, 1)
+        q = torch.arange(out * out).view(1, -1)
+        ki = torch.div(p, side, rounding_mode="floor") - stride * torch.div(q, out, rounding_mode="floor") + 1
+        kj = torch.remainder(p, side) - stride * torch.remainder(q, out) + 1
+        inside = (ki >= 0) & (ki < 3) & (kj >= 0) & (kj < 3)
+        k = torch.where(inside, ki * 3 + kj, torch.full_like(ki, -1))
+        taps = (k.unsqueeze(-1) == torch.arange(9).view(1, 1, 9)).to(h.dtype)
+        m = torch.mm(taps.view(-1, 9), wt.permute(2, 3, 1, 0).reshape(9, c * o))
+        m = m.view(side * side, out * out, c, o).permute(0, 2, 1, 3).reshape(side * side * c, out * out * o)
+    x = h.permute(0, 2, 3, 1).reshape(n, side * side * c)
+    if b is None:
+        y = torch.mm(x, m)
+    else:
+        y = torch.addmm(b.to(h.dtype).repeat(out * out), x, m)
+    y = y.view(n, out, out, o).permute(0, 3, 1, 2)
+    if channels_last:
+        return y
+    return y.contiguous()
 
 
 def option_a(h: torch.Tensor, channels: int, stride: int) -> torch.Tensor:
@@ -79,10 +137,12 @@ class ConvKernel(torch.nn.Module):
             if w.size(2) == 1 and w.size(3) == 1 and padding == 0 and int(cfg[2]) == 0:
                 return conv1x1_channels_last(x, w, stride)
         if int(cfg[2]) == 1:
-            y = torch.conv2d(x.to(torch.bfloat16), w.to(torch.bfloat16), None,
-                             [stride, stride], [padding, padding])
-            return y.to(torch.float32)
-        return torch.conv2d(x, w, None, [stride, stride], [padding, padding])
+            x = x.to(torch.bfloat16)
+        if w.size(2) == 3 and w.size(3) == 3 and padding == 1:
+            y = conv3x3(x, w, None, stride, int(cfg[3]) == 1)
+        else:
+            y = torch.conv2d(x, w.to(x.dtype), None, [stride, stride], [padding, padding])
+        return y.to(torch.float32)
 
 
 class FeaturesKernel(torch.nn.Module):
@@ -134,13 +194,14 @@ class FeaturesKernel(torch.nn.Module):
             shortcut = int(cfg[8 + 2 * k])
             side = (h.size(2) + stride - 1) // stride
             h = to_layout(h, side, cl_from)
-            y = torch.conv2d(h, p[i].to(h.dtype), None, [stride, stride], [1, 1])
+            cl = cl_from > 0 and side >= cl_from
+            y = conv3x3(h, p[i], None, stride, cl)
             y = torch.relu_(torch.batch_norm(y, p[i + 1], p[i + 2], p[i + 3], p[i + 4], training,
                                              momentum, eps, False))
-            y = torch.conv2d(y, p[i + 5].to(h.dtype), None, [1, 1], [1, 1])
+            y = conv3x3(y, p[i + 5], None, 1, cl)
             y = torch.batch_norm(y, p[i + 6], p[i + 7], p[i + 8], p[i + 9], training, momentum, eps, False)
             if shortcut == 1:
-                if cl_from > 0 and side >= cl_from and not bf16:
+                if cl and not bf16:
                     s = conv1x1_channels_last(h, p[i + 10], stride)
                 else:
                     s = torch.conv2d(h, p[i + 10].to(h.dtype), None, [stride, stride], [0, 0])
@@ -183,10 +244,11 @@ class FeaturesKernel(torch.nn.Module):
             shortcut = int(cfg[8 + 2 * k])
             side = (h.size(2) + stride - 1) // stride
             h = to_layout(h, side, cl_from)
-            y = torch.relu_(torch.conv2d(h, p[i].to(dt), p[i + 1].to(dt), [stride, stride], [1, 1]))
-            y = torch.conv2d(y, p[i + 2].to(dt), p[i + 3].to(dt), [1, 1], [1, 1])
+            cl = cl_from > 0 and side >= cl_from
+            y = torch.relu_(conv3x3(h, p[i], p[i + 1], stride, cl))
+            y = conv3x3(y, p[i + 2], p[i + 3], 1, cl)
             if shortcut == 1:
-                if cl_from > 0 and side >= cl_from and not bf16:
+                if cl and not bf16:
                     s = conv1x1_channels_last(h, p[i + 4], stride).add_(p[i + 5].view(1, -1, 1, 1))
                 else:
                     s = torch.conv2d(h, p[i + 4].to(dt), p[i + 5].to(dt), [stride, stride], [0, 0])
@@ -437,6 +499,33 @@ def check_features(module):
     got = module(torch.randn(2, 1, 12, 12), p, torch.tensor([0, 1, 1, 1, 1, 0, 1, 1, 0]), bn)
     assert got.is_contiguous(memory_format=torch.channels_last) and not got.is_contiguous(), \
         "channels-last lost on a one-channel input"
+    # 2x2 and 1x1 maps, where a block's 3x3 convolutions are matrix products (small_map_conv):
+    # 4x4 -> 2x2 (stride 2), 2x2, 2x2 -> 1x1 (stride 2), 1x1; training outputs, running
+    # statistics and gradients, and the folded form
+    blocks = [(2, 1), (1, 0), (2, 1)]
+    q = conv_bn(8, 1, 3) + conv_bn(16, 8, 3) + conv_bn(16, 16, 3) + conv_bn(16, 8, 1)
+    q += conv_bn(16, 16, 3) + conv_bn(16, 16, 3)
+    q += conv_bn(32, 16, 3) + conv_bn(32, 32, 3) + conv_bn(32, 16, 1)
+    x = torch.randn(4, 1, 4, 4)
+    for cl in (0, 1):
+        cfg = torch.tensor([0, cl, 1, 1, 1, 0, len(blocks)] + [v for blk in blocks for v in blk])
+        mine = [t.clone().requires_grad_(t.dim() == 4) for t in q]
+        ref_q = [t.clone().requires_grad_(t.dim() == 4) for t in q]
+        ref = reference_features(x, ref_q, (1, 1, 0), blocks, True)
+        got = module(x, mine, cfg, bn)
+        assert got.shape == (4, 32, 1, 1) and torch.allclose(ref, got, atol=1e-4), "small maps differ"
+        assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(mine, ref_q)), "small maps' running statistics differ"
+        weights = [t for t in mine if t.dim() == 4]
+        ref_weights = [t for t in ref_q if t.dim() == 4]
+        grads = torch.autograd.grad(got.sin().sum(), weights)
+        ref_grads = torch.autograd.grad(ref.sin().sum(), ref_weights)
+        # (BatchNorm over 4 values a channel amplifies rounding: compare against each gradient's size)
+        assert all((a - b).abs().max() < 1e-4 * b.abs().max() for a, b in zip(grads, ref_grads)), \
+            "small maps' gradients differ"
+        ref = reference_features(x, [t.clone() for t in q], (1, 1, 0), blocks, False)
+        with torch.no_grad():
+            got = module.folded(x, fold(q), cfg)
+        assert torch.allclose(ref, got, atol=1e-4), "small maps differ folded"
     # from 7 px: the 12x12 stem and first block channels-last, the 6x6 second block NCHW again
     p += conv_bn(16, 8, 3) + conv_bn(16, 16, 3) + conv_bn(16, 8, 1)
     got = module(torch.randn(2, 1, 12, 12), p, torch.tensor([0, 7, 1, 1, 1, 0, 2, 1, 0, 2, 1]), bn)
@@ -461,6 +550,16 @@ def main():
         assert torch.allclose(torch.conv2d(x, w1, None, 2, 0), got, atol=1e-5), "1x1 channels-last path differs"
         got = module(x, w, torch.tensor([2, 1, 1, 0]))
         assert (got - ref).abs().max() < 0.05 * ref.abs().max(), "bf16 path differs"
+        # 2x2 and 1x1 maps as matrix products (small_map_conv): outputs and both gradients
+        for side, stride, cl in ((1, 1, 1), (2, 1, 1), (2, 2, 1), (2, 1, 0)):
+            x = torch.randn(4, 8, side, side, requires_grad=True)
+            w = torch.randn(6, 8, 3, 3, requires_grad=True)
+            got = module(x, w, torch.tensor([stride, 1, 0, cl]))
+            gx, gw = torch.autograd.grad(got.sin().sum(), [x, w])
+            ref = torch.conv2d(x, w, None, stride, 1)
+            rx, rw = torch.autograd.grad(ref.sin().sum(), [x, w])
+            assert got.shape == ref.shape and torch.allclose(ref, got, atol=1e-5), "small maps differ"
+            assert torch.allclose(rx, gx, atol=1e-5) and torch.allclose(rw, gw, atol=1e-5), "small maps' gradients differ"
         save(module, os.path.join(folder, "conv_kernel.pt"))
     if "features" in wanted:
         features = torch.jit.script(FeaturesKernel())

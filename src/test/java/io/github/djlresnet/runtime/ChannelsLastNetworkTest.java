@@ -159,7 +159,13 @@ class ChannelsLastNetworkTest {
     /** ResNet-18, 10 classes: the small stem for 28 px grayscale, the ImageNet stem otherwise. */
     private static ResNetConfig config(Shape input) {
         return new ResNetConfig(18, 10, (int) input.get(1),
-                input.get(2) < 64 ? Stem.SMALL : Stem.IMAGENET, Shortcut.B);
+                input.get(1) == 1 ? Stem.SMALL : Stem.IMAGENET, Shortcut.B);
+    }
+
+    /** The side of stage 4's maps: the ImageNet stem shrinks the input 32-fold, the small one 8-fold. */
+    private static long smallestMap(Shape input) {
+        long shrink = config(input).stem() == Stem.SMALL ? 8 : 32;
+        return (input.get(2) + shrink - 1) / shrink;
     }
 
     private static byte[] initialParameters(Shape input) throws Exception {
@@ -167,8 +173,11 @@ class ChannelsLastNetworkTest {
     }
 
     /**
-     * The TorchScript call itself (fp32, NCHW) gives exactly DJL's numbers, outputs and gradients.
-     * Channels-last: outputs within 1e-5 of their largest value on both networks (measured 3.8e-6
+     * The TorchScript call itself (fp32, NCHW) gives exactly DJL's numbers, outputs and gradients,
+     * where it runs the same convolutions (maps of 3 px or more: the small stem at 28x28); 3x3
+     * convolutions of 2x2 and 1x1 maps it runs as matrix products (make_kernels.py,
+     * small_map_conv), so there (the ImageNet stem at 64x64: stage 4 at 2x2) its outputs are
+     * within 1e-5 and its gradients are as near float64 as the plain network's. Channels-last: outputs within 1e-5 of their largest value on both networks (measured 3.8e-6
      * and 1.6e-6); every gradient, and the plain network's own, within {@link #gradientBound} of
      * float64 (see the class comment). Training steps through this path: ChannelsLastStepTest.
      */
@@ -178,15 +187,20 @@ class ChannelsLastNetworkTest {
             byte[] params = initialParameters(input);
             Pass plain = pass(null, params, input);
             Pass ts = pass(new TorchScriptConvKernel(false, false), params, input);
-            assertEquals(0.0, relativeMax(ts.out(), plain.out()), "TorchScript fp32 NCHW output");
-            plain.grads().forEach((name, g) ->
-                    assertEquals(0.0, relativeMax(ts.grads().get(name), g), "TorchScript fp32 NCHW " + name));
+            Pass ref = reference(params, input);
+            if (smallestMap(input) > 2) {
+                assertEquals(0.0, relativeMax(ts.out(), plain.out()), "TorchScript fp32 NCHW output");
+                plain.grads().forEach((name, g) ->
+                        assertEquals(0.0, relativeMax(ts.grads().get(name), g), "TorchScript fp32 NCHW " + name));
+            } else {
+                assertTrue(relativeMax(ts.out(), plain.out()) < 1e-5, input + " TorchScript fp32 NCHW output");
+                checkGradients(ref, ts, gradientBound(input), "TorchScript NCHW " + input);
+            }
             Pass cl = pass(new TorchScriptConvKernel(false, true), params, input);
             assertEquals(plain.names(), cl.names(), "same parameter names");
             assertTrue(relativeMax(cl.out(), plain.out()) < 1e-5, input + " output");
             assertEquals(plain.grads().keySet(), cl.grads().keySet());
             assertTrue(plain.grads().size() > 40, "every conv, BN and FC parameter");
-            Pass ref = reference(params, input);
             checkGradients(ref, plain, gradientBound(input), "plain " + input);
             checkGradients(ref, cl, gradientBound(input), "channels-last " + input);
         }
@@ -197,16 +211,21 @@ class ChannelsLastNetworkTest {
      * for the large maps only): the same logits and running statistics (each BatchNorm's, updated in
      * place) as the network of DJL blocks, the same gradients in NCHW and, in the other layouts,
      * gradients as near float64 as fp32 gets (see the class comment); on both stems (ResNet-18,
-     * option B: identity and projection shortcuts).
+     * option B: identity and projection shortcuts), and on the ImageNet stem at 32x32, where stages
+     * 3 and 4 run on 2x2 and 1x1 maps as matrix products (make_kernels.py, small_map_conv).
      */
     @Test
     void fusedFp32BlocksEqualThePlainNetwork() throws Exception {
-        for (Shape input : new Shape[] {new Shape(4, 3, 64, 64), new Shape(4, 1, 28, 28)}) {
+        for (Shape input : new Shape[] {new Shape(4, 3, 64, 64), new Shape(4, 1, 28, 28), new Shape(8, 3, 32, 32)}) {
             byte[] params = initialParameters(input);
             Pass plain = pass(null, params, input);
             Pass fused = pass(null, new TorchScriptFeaturesKernel(false, false), params, input);
             assertEquals(plain.names(), fused.names(), "same parameter names");
-            assertTrue(relativeMax(fused.out(), plain.out()) < 1e-6, input + " output");
+            // the same convolutions as DJL's, or on 2x2 and 1x1 maps matrix products, whose sums
+            // run in another order (measured 1.9e-6 at 32x32, where the plain network's own
+            // output is 7.5e-6 from float64)
+            double outputBound = smallestMap(input) > 2 ? 1e-6 : 1e-5;
+            assertTrue(relativeMax(fused.out(), plain.out()) < outputBound, input + " output");
             assertEquals(plain.grads().keySet(), fused.grads().keySet());
             plain.grads().forEach((name, g) -> assertTrue(relativeMax(fused.grads().get(name), g) < 1e-5,
                     input + " gradient of " + name + ": " + relativeMax(fused.grads().get(name), g)));
