@@ -55,10 +55,10 @@ def to_layout(h: torch.Tensor, side: int, cl_from: int) -> torch.Tensor:
 
 def conv3x3(h: torch.Tensor, w: torch.Tensor, b: Optional[torch.Tensor], stride: int,
             channels_last: bool) -> torch.Tensor:
-    """A 3x3 convolution with padding 1 of h by w (cast to h's dtype), plus the bias b if given;
-    the result channels-last if channels_last, else NCHW.
+    """A 3x3 convolution with padding 1 of h by w (cast to h's dtype), plus the bias b if given.
 
-    Maps of 1 or 2 px a side take matrix products instead (small_map_conv), because oneDNN's
+    Maps of 1 or 2 px a side take matrix products instead (small_map_conv; channels_last says
+    which layout their result gets, as larger maps keep h's), because oneDNN's
     weight gradient for them runs its im2col GEMM at 12 GFLOP/s (1x1 maps) and 55 GFLOP/s (2x2)
     here, in LibTorch 2.7.1 and torch 2.13 alike: for ResNet's stages 3 and 4 at 28 and 32 px
     input (w28g, w32) that was 400 ms of a 890 ms training step (bench/RESULTS.md, 2026-12-07
@@ -77,9 +77,9 @@ def small_map_conv(h: torch.Tensor, w: torch.Tensor, b: Optional[torch.Tensor], 
     channels are one row (s*s*C values), and the matrix maps them to every output pixel's
     channels through the kernel tap that joins the two pixels (zero where none does, i.e. where
     the convolution meets the padding). On 1x1 maps that matrix is the kernel's centre; on 2x2
-    maps it has 16 C x O blocks, each one of the nine taps (the convolution's own work is the
-    same or more: 36 tap products per image at 2x2, 9 at 1x1, of which 8 meet padding).
-    Autograd sends the gradient back to w through the same construction, so w's gradient is the
+    maps it has 16 C x O blocks, each one of the nine taps. So the product does per image just the
+    C x O tap products that meet the input: 16 at 2x2, where the convolution does 36, and 1 at 1x1,
+    where it does 9; the rest meet padding. Autograd sends the gradient back to w through the same construction, so w's gradient is the
     convolution's (zero for the taps that meet only padding)."""
     n = h.size(0)
     c = h.size(1)
@@ -127,6 +127,7 @@ class ConvKernel(torch.nn.Module):
     - channels_last = 1: x is made channels-last first (a no-op when it already is, which is the
       case for every convolution after the first: LibTorch keeps the layout through BN, ReLU,
       max pool and add).
+    A 3x3 convolution with padding 1 of 2x2 or 1x1 maps is a matrix product (conv3x3).
     """
 
     def forward(self, x: torch.Tensor, w: torch.Tensor, cfg: torch.Tensor) -> torch.Tensor:
@@ -165,7 +166,8 @@ class FeaturesKernel(torch.nn.Module):
       back to fp32, the only dtype DJL can hold.
     - training = 1: BatchNorm uses the batch statistics and updates the running ones in place (the
       DJL parameter arrays themselves); 0: it uses the running ones.
-    The ReLUs are in place, as torchvision's are.
+    The ReLUs are in place, as torchvision's are. The blocks' 3x3 convolutions of 2x2 and 1x1 maps
+    are matrix products (conv3x3).
     """
 
     def forward(self, x: torch.Tensor, p: List[torch.Tensor], cfg: torch.Tensor,
