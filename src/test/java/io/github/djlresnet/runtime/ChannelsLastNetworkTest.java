@@ -177,9 +177,10 @@ class ChannelsLastNetworkTest {
      * where it runs the same convolutions (maps of 3 px or more: the small stem at 28x28); 3x3
      * convolutions of 2x2 and 1x1 maps it runs as matrix products (make_kernels.py,
      * small_map_conv), so there (the ImageNet stem at 64x64: stage 4 at 2x2) its outputs are
-     * within 1e-5 and its gradients are as near float64 as the plain network's. Channels-last: outputs within 1e-5 of their largest value on both networks (measured 3.8e-6
-     * and 1.6e-6); every gradient, and the plain network's own, within {@link #gradientBound} of
-     * float64 (see the class comment). Training steps through this path: ChannelsLastStepTest.
+     * within 1e-5 and its gradients are as near float64 as the plain network's. Channels-last:
+     * outputs within 1e-5 of their largest value on both networks (measured 3.8e-6 and 1.6e-6);
+     * every gradient, and the plain network's own, within {@link #gradientBound} of float64 (see
+     * the class comment). Training steps through this path: ChannelsLastStepTest.
      */
     @Test
     void channelsLastEqualsThePlainNetworkInOutputsAndEveryGradient() throws Exception {
