@@ -162,10 +162,13 @@ class ChannelsLastNetworkTest {
                 input.get(1) == 1 ? Stem.SMALL : Stem.IMAGENET, Shortcut.B);
     }
 
-    /** The side of stage 4's maps: the ImageNet stem shrinks the input 32-fold, the small one 8-fold. */
-    private static long smallestMap(Shape input) {
-        long shrink = config(input).stem() == Stem.SMALL ? 8 : 32;
-        return (input.get(2) + shrink - 1) / shrink;
+    /** The side of stage 4's maps: stages 2 to 4 each halve the first stage's, rounding up. */
+    private static int smallestMap(Shape input) {
+        int side = config(input).firstStageSide((int) input.get(2));
+        for (int stage = 2; stage <= 4; stage++) {
+            side = (side + 1) / 2;
+        }
+        return side;
     }
 
     private static byte[] initialParameters(Shape input) throws Exception {
