@@ -82,7 +82,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "sgd (momentum, the paper's) or adam (default: ${DEFAULT-VALUE}).")
     String optimizer;
 
-    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.05", description = "Base learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.025",
+            description = "Base learning rate: the paper's 0.1 for 256 images a step, scaled to --batch-size's "
+                    + "default; scale it with the batch size (default: ${DEFAULT-VALUE}).")
     float lr;
 
     @Option(names = "--momentum", paramLabel = "M", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
