@@ -45,10 +45,15 @@ def conv1x1_channels_last(x: torch.Tensor, w: torch.Tensor, stride: int) -> torc
     return y.permute(0, 3, 1, 2)
 
 
+def channels_last_at(side: int, cl_from: int) -> bool:
+    """Whether maps of side px a side run channels-last: cl_from > 0 and side >= cl_from."""
+    return cl_from > 0 and side >= cl_from
+
+
 def to_layout(h: torch.Tensor, side: int, cl_from: int) -> torch.Tensor:
-    """h in the layout its next maps (side px a side) take: channels-last when cl_from > 0 and
-    side >= cl_from, else NCHW. Either is a no-op when h already has it."""
-    if cl_from > 0 and side >= cl_from:
+    """h in the layout its next maps (side px a side) take (channels_last_at), else NCHW. Either
+    is a no-op when h already has it."""
+    if channels_last_at(side, cl_from):
         return h.contiguous(memory_format=torch.channels_last)
     return h.contiguous()
 
@@ -62,7 +67,7 @@ def conv3x3(h: torch.Tensor, w: torch.Tensor, b: Optional[torch.Tensor], stride:
     weight gradient for them runs its im2col GEMM at 12 GFLOP/s (1x1 maps) and 55 GFLOP/s (2x2)
     here, in LibTorch 2.7.1 and torch 2.13 alike: for ResNet's stages 3 and 4 at 28 and 32 px
     input (w28g, w32) that was 400 ms of a 890 ms training step (bench/RESULTS.md, 2026-12-07
-    afternoon)."""
+    02:54-04:00)."""
     if h.size(2) <= 2 and h.size(3) == h.size(2):
         return small_map_conv(h, w, b, stride, channels_last)
     bias: Optional[torch.Tensor] = None
@@ -79,8 +84,9 @@ def small_map_conv(h: torch.Tensor, w: torch.Tensor, b: Optional[torch.Tensor], 
     the convolution meets the padding). On 1x1 maps that matrix is the kernel's centre; on 2x2
     maps it has 16 C x O blocks, each one of the nine taps. So the product does per image just the
     C x O tap products that meet the input: 16 at 2x2, where the convolution does 36, and 1 at 1x1,
-    where it does 9; the rest meet padding. Autograd sends the gradient back to w through the same construction, so w's gradient is the
-    convolution's (zero for the taps that meet only padding)."""
+    where it does 9; the rest meet padding. Autograd sends the gradient back to w through the
+    same construction, so w's gradient is the convolution's (zero for the taps that meet only
+    padding)."""
     n = h.size(0)
     c = h.size(1)
     o = w.size(0)
@@ -196,7 +202,7 @@ class FeaturesKernel(torch.nn.Module):
             shortcut = int(cfg[8 + 2 * k])
             side = (h.size(2) + stride - 1) // stride
             h = to_layout(h, side, cl_from)
-            cl = cl_from > 0 and side >= cl_from
+            cl = channels_last_at(side, cl_from)
             y = conv3x3(h, p[i], None, stride, cl)
             y = torch.relu_(torch.batch_norm(y, p[i + 1], p[i + 2], p[i + 3], p[i + 4], training,
                                              momentum, eps, False))
@@ -246,7 +252,7 @@ class FeaturesKernel(torch.nn.Module):
             shortcut = int(cfg[8 + 2 * k])
             side = (h.size(2) + stride - 1) // stride
             h = to_layout(h, side, cl_from)
-            cl = cl_from > 0 and side >= cl_from
+            cl = channels_last_at(side, cl_from)
             y = torch.relu_(conv3x3(h, p[i], p[i + 1], stride, cl))
             y = conv3x3(y, p[i + 2], p[i + 3], 1, cl)
             if shortcut == 1:
